@@ -1,0 +1,368 @@
+//! The artifact: one ELF file per (module, target, CPU features, settings).
+//!
+//! Written by the compiler (`wasmpi compile`), read by the launcher (`wasmpirun`). It is an
+//! ordinary relocatable ELF object for the target architecture, so `objdump -d` shows the
+//! machine code with wasm function names, but the launcher never links it: code contains no
+//! relocations (calls between functions are resolved by the compiler, everything else goes
+//! through the VM context), so `.text` is mapped read+execute straight from the file.
+//!
+//! Sections:
+//! - [`TEXT_SECTION`]: all machine code, page-aligned in the file;
+//! - [`METADATA_SECTION`]: a fixed [`Header`] followed by the [`Metadata`] (postcard-encoded);
+//! - [`DATA_SECTION`]: the bytes of the wasm data segments, referenced by [`DataSegment`].
+
+use crate::trap::TrapSite;
+use crate::types::{FuncType, ValType};
+use serde::{Deserialize, Serialize};
+
+/// Machine code of every function and entry trampoline. Written by the compiler with every
+/// intra-module call already resolved; mapped read+execute by the launcher.
+pub const TEXT_SECTION: &str = ".text";
+/// [`Header`] then postcard-encoded [`Metadata`]. Written by the compiler; read and verified
+/// by the launcher before any code is mapped.
+pub const METADATA_SECTION: &str = ".wasmpi.meta";
+/// Concatenated bytes of the module's data segments. Written by the compiler; copied into
+/// linear memory by the launcher at instantiation (active segments) or by `memory.init`.
+pub const DATA_SECTION: &str = ".wasmpi.data";
+
+/// Alignment of `.text` in the file: the largest page size of supported hosts (64 KiB on some
+/// aarch64 kernels), so the launcher can map it directly.
+pub const TEXT_ALIGN: u64 = 65536;
+
+/// File extension of artifacts.
+pub const EXTENSION: &str = "wasmpi";
+
+/// First bytes of the metadata section.
+pub const MAGIC: [u8; 8] = *b"WASMPI\0A";
+
+/// Version of the artifact format (header, metadata encoding, VM context, builtins). Bumped
+/// on every incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Size of the fixed header at the start of the metadata section.
+pub const HEADER_SIZE: usize = 48;
+
+/// The fixed-size header that starts the metadata section.
+///
+/// Layout: magic (8 bytes), format version (u32 LE), reserved (u32), then a BLAKE3 checksum
+/// (32 bytes) of the encoded metadata, `.text` and `.wasmpi.data`, in that order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Artifact format version ([`FORMAT_VERSION`] when written by this toolchain).
+    pub format_version: u32,
+    /// BLAKE3 of metadata ‖ text ‖ data.
+    pub checksum: [u8; 32],
+}
+
+/// Why the metadata section could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HeaderError {
+    /// Not a wasmpi artifact at all.
+    #[error("not a wasmpi artifact (no wasmpi metadata header)")]
+    BadMagic,
+    /// Written by an incompatible toolchain.
+    #[error("artifact format version {found}, this toolchain reads version {expected}")]
+    Version {
+        /// Version found in the file.
+        found: u32,
+        /// Version this build reads.
+        expected: u32,
+    },
+    /// The metadata could not be decoded.
+    #[error("artifact metadata is corrupt ({0})")]
+    Corrupt(String),
+}
+
+impl Header {
+    /// Encodes the header.
+    pub fn to_bytes(&self) -> [u8; HEADER_SIZE] {
+        let mut out = [0u8; HEADER_SIZE];
+        out[0..8].copy_from_slice(&MAGIC);
+        out[8..12].copy_from_slice(&self.format_version.to_le_bytes());
+        out[16..48].copy_from_slice(&self.checksum);
+        out
+    }
+
+    /// Decodes and checks the header at the start of `section`; returns it and the rest.
+    pub fn parse(section: &[u8]) -> Result<(Header, &[u8]), HeaderError> {
+        if section.len() < HEADER_SIZE || section[0..8] != MAGIC {
+            return Err(HeaderError::BadMagic);
+        }
+        let mut version = [0u8; 4];
+        version.copy_from_slice(&section[8..12]);
+        let format_version = u32::from_le_bytes(version);
+        if format_version != FORMAT_VERSION {
+            return Err(HeaderError::Version {
+                found: format_version,
+                expected: FORMAT_VERSION,
+            });
+        }
+        let mut checksum = [0u8; 32];
+        checksum.copy_from_slice(&section[16..48]);
+        Ok((
+            Header {
+                format_version,
+                checksum,
+            },
+            &section[HEADER_SIZE..],
+        ))
+    }
+}
+
+/// The checksum stored in the header, over the three payloads.
+pub fn checksum(metadata: &[u8], text: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(metadata);
+    hasher.update(text);
+    hasher.update(data);
+    *hasher.finalize().as_bytes()
+}
+
+/// Everything the launcher needs to know about a compiled module.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Metadata {
+    /// [`crate::VERSION`] of the compiler that wrote it.
+    pub compiler_version: String,
+    /// Target architecture (`x86_64`, `aarch64`).
+    pub arch: String,
+    /// CPU features the code may use ([`crate::cpu::Feature::name`]s); all must be present.
+    pub cpu_features: Vec<String>,
+    /// Name of the CPU preset the artifact was tuned for (`native`, `x86-64-v3`, ...).
+    pub cpu_name: String,
+    /// Code generation settings that affect the code (`opt_level=speed`, ...), for display.
+    pub settings: Vec<String>,
+    /// BLAKE3 of the wasm module, hex.
+    pub wasm_hash: String,
+    /// Distinct function types; `type_index` fields index this list.
+    pub types: Vec<FuncType>,
+    /// Imported functions; they occupy function indices `0..imports.len()`.
+    pub imports: Vec<FuncImport>,
+    /// Defined functions; function index = `imports.len()` + position.
+    pub functions: Vec<FunctionInfo>,
+    /// One host-to-wasm entry trampoline per type in [`Metadata::types`], same order.
+    pub trampolines: Vec<CodeRange>,
+    /// The linear memory, if the module has one.
+    pub memory: Option<MemoryPlan>,
+    /// Tables.
+    pub tables: Vec<TablePlan>,
+    /// Globals.
+    pub globals: Vec<GlobalPlan>,
+    /// Exports.
+    pub exports: Vec<Export>,
+    /// Data segments.
+    pub data: Vec<DataSegment>,
+    /// Element segments.
+    pub elements: Vec<ElementSegment>,
+    /// Start function, if any.
+    pub start: Option<u32>,
+    /// Every instruction that may trap, sorted by offset.
+    pub traps: Vec<TrapSite>,
+}
+
+impl Metadata {
+    /// Encodes the metadata (without header).
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("metadata serialization cannot fail")
+    }
+
+    /// Decodes metadata written by [`Metadata::encode`].
+    pub fn decode(bytes: &[u8]) -> Result<Metadata, HeaderError> {
+        postcard::from_bytes(bytes).map_err(|e| HeaderError::Corrupt(e.to_string()))
+    }
+
+    /// Number of functions, imported and defined.
+    pub fn num_funcs(&self) -> u32 {
+        (self.imports.len() + self.functions.len()) as u32
+    }
+
+    /// Type index of function `index` (imported or defined).
+    pub fn func_type_index(&self, index: u32) -> Option<u32> {
+        let index = index as usize;
+        match index.checked_sub(self.imports.len()) {
+            None => self.imports.get(index).map(|i| i.type_index),
+            Some(defined) => self.functions.get(defined).map(|f| f.type_index),
+        }
+    }
+
+    /// Name of function `index` for messages.
+    pub fn func_name(&self, index: u32) -> String {
+        let index = index as usize;
+        match index.checked_sub(self.imports.len()) {
+            None => match self.imports.get(index) {
+                Some(import) => format!("{}.{}", import.module, import.name),
+                None => format!("<function {index}>"),
+            },
+            Some(defined) => match self.functions.get(defined) {
+                Some(f) => f.name.clone(),
+                None => format!("<function {index}>"),
+            },
+        }
+    }
+
+    /// The defined function containing text offset `offset`: its position in
+    /// [`Metadata::functions`] and the offset into it.
+    pub fn function_at(&self, offset: u32) -> Option<(usize, u32)> {
+        let pos = self.functions.partition_point(|f| f.code.offset <= offset);
+        let index = pos.checked_sub(1)?;
+        let code = self.functions[index].code;
+        (offset < code.offset + code.len).then_some((index, offset - code.offset))
+    }
+
+    /// The trap recorded at exactly text offset `offset`.
+    pub fn trap_at(&self, offset: u32) -> Option<TrapSite> {
+        let pos = self
+            .traps
+            .binary_search_by_key(&offset, |t| t.offset)
+            .ok()?;
+        Some(self.traps[pos])
+    }
+}
+
+/// A range of `.text`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRange {
+    /// Offset from the start of `.text`.
+    pub offset: u32,
+    /// Length in bytes.
+    pub len: u32,
+}
+
+/// An imported function.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FuncImport {
+    /// Import module name (`wasi_snapshot_preview1`, `env`).
+    pub module: String,
+    /// Field name.
+    pub name: String,
+    /// Index into [`Metadata::types`].
+    pub type_index: u32,
+}
+
+/// A defined function.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FunctionInfo {
+    /// Name from the wasm `name` section, or `wasm-function[N]`.
+    pub name: String,
+    /// Index into [`Metadata::types`].
+    pub type_index: u32,
+    /// Where its code is.
+    pub code: CodeRange,
+}
+
+/// The linear memory.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct MemoryPlan {
+    /// Initial size in pages.
+    pub min_pages: u64,
+    /// Maximum size in pages, if declared.
+    pub max_pages: Option<u64>,
+}
+
+/// A table of function references.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct TablePlan {
+    /// Initial number of elements.
+    pub min: u32,
+    /// Maximum number of elements, if declared.
+    pub max: Option<u32>,
+}
+
+/// A constant initializer expression.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ConstInit {
+    /// `i32.const`.
+    I32(i32),
+    /// `i64.const`.
+    I64(i64),
+    /// `f32.const`, as bits.
+    F32(u32),
+    /// `f64.const`, as bits.
+    F64(u64),
+    /// `v128.const`, as bits.
+    V128(u128),
+    /// `ref.null`.
+    RefNull,
+    /// `ref.func N`.
+    RefFunc(u32),
+    /// `global.get N` (an earlier, immutable global).
+    GlobalGet(u32),
+}
+
+/// A global variable.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct GlobalPlan {
+    /// Value type.
+    pub ty: ValType,
+    /// Whether `global.set` may change it.
+    pub mutable: bool,
+    /// Initial value.
+    pub init: ConstInit,
+}
+
+/// What an export refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportKind {
+    /// A function index.
+    Func(u32),
+    /// A table index.
+    Table(u32),
+    /// A memory index.
+    Memory(u32),
+    /// A global index.
+    Global(u32),
+}
+
+/// An export.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Export {
+    /// Export name.
+    pub name: String,
+    /// What it exports.
+    pub kind: ExportKind,
+}
+
+/// A data segment.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct DataSegment {
+    /// Where its bytes are in [`DATA_SECTION`].
+    pub bytes: CodeRange,
+    /// `Some` for an active segment: its destination in linear memory.
+    pub active: Option<SegmentOffset>,
+}
+
+/// Destination of an active segment: `offset`, plus the value of global `base` if present.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct SegmentOffset {
+    /// Global whose value is added, if any.
+    pub base: Option<u32>,
+    /// Constant offset.
+    pub offset: u64,
+}
+
+/// An element segment.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ElementSegment {
+    /// Function indices; `u32::MAX` for a null reference.
+    pub funcs: Vec<u32>,
+    /// How it is used.
+    pub mode: ElementMode,
+}
+
+/// How an element segment is used.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub enum ElementMode {
+    /// Copied into `table` at instantiation.
+    Active {
+        /// Destination table.
+        table: u32,
+        /// Destination offset.
+        offset: SegmentOffset,
+    },
+    /// Available to `table.init`.
+    Passive,
+    /// Only declares functions for `ref.func`; dropped at instantiation.
+    Declared,
+}
+
+/// Marker in [`ElementSegment::funcs`] for a null reference.
+pub const NULL_FUNC: u32 = u32::MAX;

@@ -1,0 +1,182 @@
+//! The VM context: the one block of memory compiled code reaches its environment through.
+//!
+//! Every compiled function takes a pointer to the VM context as its first argument. The
+//! launcher allocates and fills it at instantiation; compiled code reads and writes it at the
+//! fixed offsets below. Nothing else is shared: compiled code contains no absolute addresses
+//! and no relocations, so it can be mapped straight from the artifact file.
+//!
+//! Layout (all fields 8-byte aligned, little-endian, 64-bit hosts only):
+//!
+//! | offset | field | written by | read by |
+//! |---|---|---|---|
+//! | 0 | linear memory base address | launcher (once) | code (readonly: it never moves) |
+//! | 8 | linear memory size in bytes | launcher (`memory.grow`) | code (`memory.size`) |
+//! | 16 | stack limit: lowest address wasm code may use | launcher (per entry) | every prologue |
+//! | 24 | host instance pointer | launcher | host functions only |
+//! | 32 | builtins: one code pointer per [`Builtin`] | launcher | code |
+//! | .. | function references: one [`FuncRef`] per function, imports first | launcher | code, tables |
+//! | .. | tables: one [`VmTable`] per table | launcher | code |
+//! | .. | globals: 16 bytes per global, value at the start | launcher, code | code |
+
+/// Offset of the linear memory base pointer.
+pub const MEMORY_BASE: u32 = 0;
+/// Offset of the linear memory size in bytes (`u64`).
+pub const MEMORY_SIZE: u32 = 8;
+/// Offset of the stack limit: function prologues trap with stack overflow below it.
+pub const STACK_LIMIT: u32 = 16;
+/// Offset of the launcher's instance pointer (opaque to compiled code).
+pub const INSTANCE: u32 = 24;
+/// Offset of the builtin function table.
+pub const BUILTINS: u32 = 32;
+
+/// Size of one global slot.
+pub const GLOBAL_SIZE: u32 = 16;
+
+/// A function reference, as stored in the VM context and pointed to by table entries and
+/// `funcref` values. Tables hold pointers to these (null for a null reference).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct FuncRef {
+    /// Native code of the function. Called with the VM context as first argument, then the
+    /// wasm parameters, in the platform's C calling convention.
+    pub code: usize,
+    /// Canonical type index of the function in the artifact's type list; `call_indirect`
+    /// compares it against the expected type.
+    pub type_index: u32,
+    /// Padding to 16 bytes.
+    pub _pad: u32,
+}
+
+/// Offset of [`FuncRef::code`].
+pub const FUNCREF_CODE: u32 = 0;
+/// Offset of [`FuncRef::type_index`].
+pub const FUNCREF_TYPE: u32 = 8;
+/// Size of a [`FuncRef`].
+pub const FUNCREF_SIZE: u32 = 16;
+
+/// A table: base of an array of `*const FuncRef` (null = null reference) and its length.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct VmTable {
+    /// Pointer to the first element.
+    pub base: usize,
+    /// Number of elements currently in the table.
+    pub len: u64,
+}
+
+/// Offset of [`VmTable::base`].
+pub const TABLE_BASE: u32 = 0;
+/// Offset of [`VmTable::len`].
+pub const TABLE_LEN: u32 = 8;
+/// Size of a [`VmTable`].
+pub const TABLE_SIZE: u32 = 16;
+/// Size of one table element (a pointer).
+pub const TABLE_ELEMENT_SIZE: u32 = 8;
+
+/// Functions the launcher provides to compiled code through the builtin table.
+///
+/// Each is called with the VM context first. Those returning a status return 0 on success and
+/// 1 when the operation is out of bounds; the compiled code then traps at the call site, so the
+/// trap is reported at the wasm instruction that caused it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Builtin {
+    /// `(vmctx, delta_pages: i32) -> i32`: old size in pages, or -1.
+    MemoryGrow = 0,
+    /// `(vmctx, dst: i32, src: i32, len: i32) -> i32 status`.
+    MemoryCopy = 1,
+    /// `(vmctx, dst: i32, byte: i32, len: i32) -> i32 status`.
+    MemoryFill = 2,
+    /// `(vmctx, segment: i32, dst: i32, src: i32, len: i32) -> i32 status`.
+    MemoryInit = 3,
+    /// `(vmctx, segment: i32)`.
+    DataDrop = 4,
+    /// `(vmctx, table: i32, init: ptr, delta: i32) -> i32`: old size, or -1.
+    TableGrow = 5,
+    /// `(vmctx, dst_table: i32, src_table: i32, dst: i32, src: i32, len: i32) -> i32 status`.
+    TableCopy = 6,
+    /// `(vmctx, table: i32, dst: i32, value: ptr, len: i32) -> i32 status`.
+    TableFill = 7,
+    /// `(vmctx, table: i32, segment: i32, dst: i32, src: i32, len: i32) -> i32 status`.
+    TableInit = 8,
+    /// `(vmctx, segment: i32)`.
+    ElemDrop = 9,
+}
+
+impl Builtin {
+    /// Every builtin, in table order.
+    pub const ALL: [Builtin; 10] = [
+        Builtin::MemoryGrow,
+        Builtin::MemoryCopy,
+        Builtin::MemoryFill,
+        Builtin::MemoryInit,
+        Builtin::DataDrop,
+        Builtin::TableGrow,
+        Builtin::TableCopy,
+        Builtin::TableFill,
+        Builtin::TableInit,
+        Builtin::ElemDrop,
+    ];
+}
+
+/// Number of builtins.
+pub const BUILTIN_COUNT: u32 = Builtin::ALL.len() as u32;
+
+/// Offset of a builtin's code pointer.
+pub const fn builtin_offset(builtin: Builtin) -> u32 {
+    BUILTINS + 8 * builtin as u32
+}
+
+/// Offsets of the module-dependent parts of the VM context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VmOffsets {
+    num_funcs: u32,
+    num_tables: u32,
+    num_globals: u32,
+}
+
+impl VmOffsets {
+    /// Layout for a module with this many functions (imported and defined), tables and globals.
+    pub fn new(num_funcs: u32, num_tables: u32, num_globals: u32) -> Self {
+        VmOffsets {
+            num_funcs,
+            num_tables,
+            num_globals,
+        }
+    }
+
+    /// Offset of the first [`FuncRef`].
+    pub fn funcrefs(&self) -> u32 {
+        BUILTINS + 8 * BUILTIN_COUNT
+    }
+
+    /// Offset of function `index`'s [`FuncRef`].
+    pub fn funcref(&self, index: u32) -> u32 {
+        self.funcrefs() + FUNCREF_SIZE * index
+    }
+
+    /// Offset of the first [`VmTable`].
+    pub fn tables(&self) -> u32 {
+        self.funcrefs() + FUNCREF_SIZE * self.num_funcs
+    }
+
+    /// Offset of table `index`'s [`VmTable`].
+    pub fn table(&self, index: u32) -> u32 {
+        self.tables() + TABLE_SIZE * index
+    }
+
+    /// Offset of the first global slot.
+    pub fn globals(&self) -> u32 {
+        self.tables() + TABLE_SIZE * self.num_tables
+    }
+
+    /// Offset of global `index`'s slot.
+    pub fn global(&self, index: u32) -> u32 {
+        self.globals() + GLOBAL_SIZE * index
+    }
+
+    /// Total size of the VM context in bytes.
+    pub fn size(&self) -> u32 {
+        self.globals() + GLOBAL_SIZE * self.num_globals
+    }
+}

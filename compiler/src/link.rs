@@ -1,0 +1,97 @@
+//! Lays functions out in one `.text` and resolves every call between them, so the launcher
+//! maps the code as it is, applying no relocations.
+
+use crate::codegen::{CallSite, CompiledCode};
+use anyhow::{bail, Result};
+use cranelift_codegen::binemit::Reloc;
+use wasmpi_abi::artifact::CodeRange;
+use wasmpi_abi::trap::TrapSite;
+
+/// The linked `.text`.
+pub struct Text {
+    /// The code.
+    pub bytes: Vec<u8>,
+    /// Where each defined function went, in order.
+    pub functions: Vec<CodeRange>,
+    /// Where each trampoline went, in order.
+    pub trampolines: Vec<CodeRange>,
+    /// Every trap site, sorted by offset.
+    pub traps: Vec<TrapSite>,
+}
+
+/// Concatenates `functions` then `trampolines` (each aligned to `align`) and patches calls.
+/// Function index `i` of a call site refers to `functions[i - num_imports]`.
+pub fn link(
+    functions: &[CompiledCode],
+    trampolines: &[CompiledCode],
+    num_imports: u32,
+    align: u32,
+) -> Result<Text> {
+    let mut bytes = Vec::new();
+    let mut traps = Vec::new();
+    let mut place = |code: &CompiledCode, bytes: &mut Vec<u8>| -> Result<CodeRange> {
+        bytes.resize(bytes.len().next_multiple_of(align as usize), 0);
+        let offset = u32::try_from(bytes.len())?;
+        bytes.extend_from_slice(&code.bytes);
+        traps.extend(code.traps.iter().map(|&(at, kind)| TrapSite {
+            offset: offset + at,
+            kind,
+        }));
+        Ok(CodeRange {
+            offset,
+            len: code.bytes.len() as u32,
+        })
+    };
+    let function_ranges = functions
+        .iter()
+        .map(|f| place(f, &mut bytes))
+        .collect::<Result<Vec<_>>>()?;
+    let trampoline_ranges = trampolines
+        .iter()
+        .map(|t| place(t, &mut bytes))
+        .collect::<Result<Vec<_>>>()?;
+    for (code, range) in functions.iter().zip(&function_ranges) {
+        for call in &code.calls {
+            let Some(callee) = call
+                .callee
+                .checked_sub(num_imports)
+                .and_then(|i| function_ranges.get(i as usize))
+            else {
+                bail!(
+                    "internal error: direct call to function {} which is not defined in the module",
+                    call.callee
+                );
+            };
+            patch(&mut bytes, range.offset + call.offset, call, callee.offset)?;
+        }
+    }
+    traps.sort_by_key(|t| t.offset);
+    Ok(Text {
+        bytes,
+        functions: function_ranges,
+        trampolines: trampoline_ranges,
+        traps,
+    })
+}
+
+/// Writes the displacement from the call site at `site` to `target` in `call.kind`'s encoding.
+fn patch(text: &mut [u8], site: u32, call: &CallSite, target: u32) -> Result<()> {
+    let displacement = i64::from(target) - i64::from(site) + call.addend;
+    let site = site as usize;
+    match call.kind {
+        Reloc::X86CallPCRel4 | Reloc::X86PCRel4 => {
+            let value = i32::try_from(displacement)?;
+            text[site..site + 4].copy_from_slice(&value.to_le_bytes());
+        }
+        Reloc::Arm64Call => {
+            if displacement % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&displacement) {
+                bail!("call displacement {displacement} out of range for aarch64 (module text over 128 MiB)");
+            }
+            let mut insn = u32::from_le_bytes(text[site..site + 4].try_into()?);
+            insn = (insn & !0x03ff_ffff) | (((displacement >> 2) as u32) & 0x03ff_ffff);
+            text[site..site + 4].copy_from_slice(&insn.to_le_bytes());
+        }
+        other => bail!("internal error: unsupported relocation {other:?}"),
+    }
+    Ok(())
+}

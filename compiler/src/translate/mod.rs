@@ -1,0 +1,527 @@
+//! Wasm → Cranelift IR. The only module of the compiler that knows `cranelift-wasm`.
+//!
+//! `cranelift-wasm` was retired upstream after 0.112; everything that depends on it lives
+//! behind this module's small interface ([`parse`] → [`ModuleTranslation`], and
+//! [`ModuleTranslation::translate_function`] → `ir::Function`), so it can be replaced by
+//! another front end without touching code generation, linking or the artifact writer.
+//!
+//! The module environment ([`ModuleTranslation`]) records the module's declarations in the
+//! form the artifact stores them ([`wasmpi_abi::artifact`]); the function environment
+//! ([`func_env`]) decides how each wasm operation reaches the VM context
+//! ([`wasmpi_abi::vmctx`]).
+
+mod func_env;
+
+use cranelift_codegen::ir;
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_wasm::wasmparser::{
+    self, FuncValidator, FunctionBody, ValidatorResources, WasmFeatures,
+};
+use cranelift_wasm::{
+    ConstOp, DataIndex, ElemIndex, EngineOrModuleTypeIndex, FuncIndex, FuncTranslator, Global,
+    GlobalIndex, Memory, MemoryIndex, ModuleEnvironment, ModuleInternedTypeIndex, Table,
+    TableIndex, TypeConvert, TypeIndex, WasmError, WasmFuncType, WasmHeapType, WasmResult,
+    WasmValType,
+};
+use std::collections::HashMap;
+use wasmpi_abi::artifact::{
+    ConstInit, ElementMode, ElementSegment, Export, ExportKind, FuncImport, GlobalPlan, MemoryPlan,
+    SegmentOffset, TablePlan, NULL_FUNC,
+};
+use wasmpi_abi::types::{FuncType, ValType};
+use wasmpi_abi::vmctx::VmOffsets;
+
+/// The WebAssembly features wasmpi accepts: what clang emits for wasm32-wasi.
+pub fn accepted_features() -> WasmFeatures {
+    WasmFeatures::MUTABLE_GLOBAL
+        | WasmFeatures::SATURATING_FLOAT_TO_INT
+        | WasmFeatures::SIGN_EXTENSION
+        | WasmFeatures::BULK_MEMORY
+        | WasmFeatures::MULTI_VALUE
+        | WasmFeatures::SIMD
+        | WasmFeatures::REFERENCE_TYPES
+        | WasmFeatures::FLOATS
+}
+
+/// A data segment whose bytes still point into the wasm module.
+pub struct DataInit<'data> {
+    /// Segment bytes.
+    pub bytes: &'data [u8],
+    /// Destination, for active segments.
+    pub active: Option<SegmentOffset>,
+}
+
+/// A function body waiting to be translated.
+pub struct PendingBody<'data> {
+    /// Validator for this body (validation happens during translation).
+    pub validator: FuncValidator<ValidatorResources>,
+    /// The body.
+    pub body: FunctionBody<'data>,
+}
+
+/// Everything the module declares, gathered while parsing.
+#[derive(Default)]
+pub struct ModuleTranslation<'data> {
+    /// Distinct function types (the artifact's type list).
+    pub types: Vec<FuncType>,
+    /// Wasm type index → index into `types`.
+    pub type_map: Vec<u32>,
+    /// Imported functions.
+    pub imports: Vec<FuncImport>,
+    /// Function index → wasm type index (imports first).
+    pub func_types: Vec<TypeIndex>,
+    /// Tables.
+    pub tables: Vec<TablePlan>,
+    /// The memory.
+    pub memory: Option<MemoryPlan>,
+    /// Globals.
+    pub globals: Vec<GlobalPlan>,
+    /// Exports.
+    pub exports: Vec<Export>,
+    /// Data segments, in index order.
+    pub data: Vec<DataInit<'data>>,
+    /// Element segments, in index order.
+    pub elements: Vec<ElementSegment>,
+    /// Start function.
+    pub start: Option<u32>,
+    /// Names from the `name` section.
+    pub names: HashMap<u32, &'data str>,
+    /// Bodies of the defined functions, in order.
+    pub bodies: Vec<PendingBody<'data>>,
+    /// Wasm signatures of the types, for Cranelift.
+    wasm_types: Vec<WasmFuncType>,
+    /// Cranelift `global.set` is unsupported for imported globals: record their names for the error.
+    unsupported_import: Option<String>,
+}
+
+/// Parses and validates a module's declarations. Function bodies are validated later, as
+/// they are translated.
+pub fn parse(wasm: &[u8]) -> Result<ModuleTranslation<'_>, String> {
+    let mut translation = ModuleTranslation::default();
+    cranelift_wasm::translate_module(wasm, &mut translation).map_err(|e| describe(&e))?;
+    if let Some(what) = translation.unsupported_import.take() {
+        return Err(what);
+    }
+    Ok(translation)
+}
+
+/// One line describing a translation error.
+pub fn describe(error: &WasmError) -> String {
+    match error {
+        WasmError::InvalidWebAssembly { message, offset } => {
+            format!("invalid or unsupported WebAssembly at byte offset {offset:#x}: {message}")
+        }
+        WasmError::Unsupported(what) => format!("unsupported WebAssembly feature: {what}"),
+        WasmError::ImplLimitExceeded => "module exceeds an implementation limit".to_string(),
+        WasmError::User(message) => message.clone(),
+    }
+}
+
+impl<'data> ModuleTranslation<'data> {
+    /// Number of functions, imported and defined.
+    pub fn num_funcs(&self) -> u32 {
+        self.func_types.len() as u32
+    }
+
+    /// Number of imported functions.
+    pub fn num_imports(&self) -> u32 {
+        self.imports.len() as u32
+    }
+
+    /// The VM context layout of this module.
+    pub fn offsets(&self) -> VmOffsets {
+        VmOffsets::new(
+            self.num_funcs(),
+            self.tables.len() as u32,
+            self.globals.len() as u32,
+        )
+    }
+
+    /// Canonical type index of function `index`.
+    pub fn func_type(&self, index: u32) -> u32 {
+        self.type_map[self.func_types[index as usize].as_u32() as usize]
+    }
+
+    /// Name of function `index`: from the name section, else `wasm-function[N]`.
+    pub fn func_name(&self, index: u32) -> String {
+        match self.names.get(&index) {
+            Some(name) => (*name).to_string(),
+            None => format!("wasm-function[{index}]"),
+        }
+    }
+
+    /// The Cranelift signature of a canonical type: VM context first, then the wasm params.
+    pub fn signature(&self, isa: &dyn TargetIsa, canonical: u32) -> ir::Signature {
+        let ty = &self.types[canonical as usize];
+        let mut sig = ir::Signature::new(isa.default_call_conv());
+        sig.params.push(ir::AbiParam::special(
+            ir::types::I64,
+            ir::ArgumentPurpose::VMContext,
+        ));
+        sig.params
+            .extend(ty.params.iter().map(|t| ir::AbiParam::new(clif_type(*t))));
+        sig.returns
+            .extend(ty.results.iter().map(|t| ir::AbiParam::new(clif_type(*t))));
+        sig
+    }
+
+    /// Translates defined function `defined` (0-based among defined functions) to Cranelift
+    /// IR, validating its body on the way.
+    pub fn translate_function(
+        &self,
+        isa: &dyn TargetIsa,
+        defined: usize,
+        validator: &mut FuncValidator<ValidatorResources>,
+        body: FunctionBody<'_>,
+        translator: &mut FuncTranslator,
+    ) -> Result<ir::Function, String> {
+        let index = self.num_imports() + defined as u32;
+        let sig = self.signature(isa, self.func_type(index));
+        let name = ir::UserFuncName::user(0, index);
+        let mut func = ir::Function::with_name_signature(name, sig);
+        let mut env = func_env::FuncEnv::new(self, isa);
+        func.stack_limit = Some(env.stack_limit(&mut func));
+        translator
+            .translate_body(validator, body, &mut func, &mut env)
+            .map_err(|e| describe(&e))?;
+        Ok(func)
+    }
+}
+
+/// The Cranelift type of a wasm value type.
+pub fn clif_type(ty: ValType) -> ir::Type {
+    match ty {
+        ValType::I32 => ir::types::I32,
+        ValType::I64 | ValType::FuncRef => ir::types::I64,
+        ValType::F32 => ir::types::F32,
+        ValType::F64 => ir::types::F64,
+        ValType::V128 => ir::types::I8X16,
+    }
+}
+
+fn val_type(ty: &WasmValType) -> WasmResult<ValType> {
+    Ok(match ty {
+        WasmValType::I32 => ValType::I32,
+        WasmValType::I64 => ValType::I64,
+        WasmValType::F32 => ValType::F32,
+        WasmValType::F64 => ValType::F64,
+        WasmValType::V128 => ValType::V128,
+        WasmValType::Ref(r) if matches!(r.heap_type, WasmHeapType::Func) => ValType::FuncRef,
+        WasmValType::Ref(r) => {
+            return Err(WasmError::Unsupported(format!(
+                "reference type {r} (only funcref is supported)"
+            )))
+        }
+    })
+}
+
+fn const_init(ops: &[ConstOp]) -> WasmResult<ConstInit> {
+    match ops {
+        [ConstOp::I32Const(v)] => Ok(ConstInit::I32(*v)),
+        [ConstOp::I64Const(v)] => Ok(ConstInit::I64(*v)),
+        [ConstOp::F32Const(v)] => Ok(ConstInit::F32(*v)),
+        [ConstOp::F64Const(v)] => Ok(ConstInit::F64(*v)),
+        [ConstOp::V128Const(v)] => Ok(ConstInit::V128(*v)),
+        [ConstOp::RefNull] => Ok(ConstInit::RefNull),
+        [ConstOp::RefFunc(f)] => Ok(ConstInit::RefFunc(f.as_u32())),
+        [ConstOp::GlobalGet(g)] => Ok(ConstInit::GlobalGet(g.as_u32())),
+        _ => Err(WasmError::Unsupported(
+            "extended constant expressions".to_string(),
+        )),
+    }
+}
+
+fn func_list(elements: &[FuncIndex]) -> Vec<u32> {
+    elements
+        .iter()
+        .map(|f| {
+            if f.as_u32() == u32::MAX {
+                NULL_FUNC
+            } else {
+                f.as_u32()
+            }
+        })
+        .collect()
+}
+
+impl TypeConvert for ModuleTranslation<'_> {
+    fn lookup_heap_type(&self, index: wasmparser::UnpackedIndex) -> WasmHeapType {
+        WasmHeapType::ConcreteFunc(self.lookup_type_index(index))
+    }
+
+    fn lookup_type_index(&self, index: wasmparser::UnpackedIndex) -> EngineOrModuleTypeIndex {
+        let raw = index.as_module_index().unwrap_or(0);
+        EngineOrModuleTypeIndex::Module(ModuleInternedTypeIndex::from_u32(raw))
+    }
+}
+
+impl<'data> ModuleEnvironment<'data> for ModuleTranslation<'data> {
+    fn declare_type_func(&mut self, wasm_func_type: WasmFuncType) -> WasmResult<()> {
+        let ty = FuncType {
+            params: wasm_func_type
+                .params()
+                .iter()
+                .map(val_type)
+                .collect::<WasmResult<_>>()?,
+            results: wasm_func_type
+                .returns()
+                .iter()
+                .map(val_type)
+                .collect::<WasmResult<_>>()?,
+        };
+        let canonical = match self.types.iter().position(|t| *t == ty) {
+            Some(existing) => existing,
+            None => {
+                self.types.push(ty);
+                self.types.len() - 1
+            }
+        };
+        self.type_map.push(canonical as u32);
+        self.wasm_types.push(wasm_func_type);
+        Ok(())
+    }
+
+    fn type_to_signature(&self, index: TypeIndex) -> WasmResult<ModuleInternedTypeIndex> {
+        Ok(ModuleInternedTypeIndex::from_u32(index.as_u32()))
+    }
+
+    fn declare_func_import(
+        &mut self,
+        index: TypeIndex,
+        module: &'data str,
+        field: &'data str,
+    ) -> WasmResult<()> {
+        let type_index = self.type_map[index.as_u32() as usize];
+        self.imports.push(FuncImport {
+            module: module.to_string(),
+            name: field.to_string(),
+            type_index,
+        });
+        self.func_types.push(index);
+        Ok(())
+    }
+
+    fn declare_table_import(
+        &mut self,
+        _: Table,
+        module: &'data str,
+        field: &'data str,
+    ) -> WasmResult<()> {
+        self.unsupported_import.get_or_insert(format!(
+            "imported table `{module}.{field}` is not supported: link the module so it defines its own table"
+        ));
+        Ok(())
+    }
+
+    fn declare_memory_import(
+        &mut self,
+        _: Memory,
+        module: &'data str,
+        field: &'data str,
+    ) -> WasmResult<()> {
+        self.unsupported_import.get_or_insert(format!(
+            "imported memory `{module}.{field}` is not supported: link without --import-memory so the module defines its own memory"
+        ));
+        Ok(())
+    }
+
+    fn declare_global_import(
+        &mut self,
+        _: Global,
+        module: &'data str,
+        field: &'data str,
+    ) -> WasmResult<()> {
+        self.unsupported_import.get_or_insert(format!(
+            "imported global `{module}.{field}` is not supported"
+        ));
+        Ok(())
+    }
+
+    fn declare_func_type(&mut self, index: TypeIndex) -> WasmResult<()> {
+        self.func_types.push(index);
+        Ok(())
+    }
+
+    fn declare_table(&mut self, table: Table) -> WasmResult<()> {
+        if !matches!(table.wasm_ty.heap_type, WasmHeapType::Func) {
+            return Err(WasmError::Unsupported(format!(
+                "table of {} (only funcref tables are supported)",
+                table.wasm_ty
+            )));
+        }
+        self.tables.push(TablePlan {
+            min: table.minimum,
+            max: table.maximum,
+        });
+        Ok(())
+    }
+
+    fn declare_memory(&mut self, memory: Memory) -> WasmResult<()> {
+        if memory.shared {
+            return Err(WasmError::Unsupported(
+                "shared memory (threads)".to_string(),
+            ));
+        }
+        if memory.memory64 {
+            return Err(WasmError::Unsupported(
+                "64-bit memory (memory64)".to_string(),
+            ));
+        }
+        if self.memory.is_some() {
+            return Err(WasmError::Unsupported(
+                "more than one memory (multi-memory)".to_string(),
+            ));
+        }
+        self.memory = Some(MemoryPlan {
+            min_pages: memory.minimum,
+            max_pages: memory.maximum,
+        });
+        Ok(())
+    }
+
+    fn declare_global(
+        &mut self,
+        global: Global,
+        init: cranelift_wasm::ConstExpr,
+    ) -> WasmResult<()> {
+        self.globals.push(GlobalPlan {
+            ty: val_type(&global.wasm_ty)?,
+            mutable: global.mutability,
+            init: const_init(init.ops())?,
+        });
+        Ok(())
+    }
+
+    fn declare_func_export(&mut self, func_index: FuncIndex, name: &'data str) -> WasmResult<()> {
+        self.exports.push(Export {
+            name: name.to_string(),
+            kind: ExportKind::Func(func_index.as_u32()),
+        });
+        Ok(())
+    }
+
+    fn declare_table_export(
+        &mut self,
+        table_index: TableIndex,
+        name: &'data str,
+    ) -> WasmResult<()> {
+        self.exports.push(Export {
+            name: name.to_string(),
+            kind: ExportKind::Table(table_index.as_u32()),
+        });
+        Ok(())
+    }
+
+    fn declare_memory_export(
+        &mut self,
+        memory_index: MemoryIndex,
+        name: &'data str,
+    ) -> WasmResult<()> {
+        self.exports.push(Export {
+            name: name.to_string(),
+            kind: ExportKind::Memory(memory_index.as_u32()),
+        });
+        Ok(())
+    }
+
+    fn declare_global_export(
+        &mut self,
+        global_index: GlobalIndex,
+        name: &'data str,
+    ) -> WasmResult<()> {
+        self.exports.push(Export {
+            name: name.to_string(),
+            kind: ExportKind::Global(global_index.as_u32()),
+        });
+        Ok(())
+    }
+
+    fn declare_start_func(&mut self, index: FuncIndex) -> WasmResult<()> {
+        self.start = Some(index.as_u32());
+        Ok(())
+    }
+
+    fn declare_table_elements(
+        &mut self,
+        table_index: TableIndex,
+        base: Option<GlobalIndex>,
+        offset: u32,
+        elements: Box<[FuncIndex]>,
+    ) -> WasmResult<()> {
+        self.elements.push(ElementSegment {
+            funcs: func_list(&elements),
+            mode: ElementMode::Active {
+                table: table_index.as_u32(),
+                offset: SegmentOffset {
+                    base: base.map(|g| g.as_u32()),
+                    offset: u64::from(offset),
+                },
+            },
+        });
+        Ok(())
+    }
+
+    fn declare_passive_element(
+        &mut self,
+        index: ElemIndex,
+        elements: Box<[FuncIndex]>,
+    ) -> WasmResult<()> {
+        debug_assert_eq!(index.as_u32() as usize, self.elements.len());
+        self.elements.push(ElementSegment {
+            funcs: func_list(&elements),
+            mode: ElementMode::Passive,
+        });
+        Ok(())
+    }
+
+    fn declare_elements(&mut self, elements: Box<[FuncIndex]>) -> WasmResult<()> {
+        self.elements.push(ElementSegment {
+            funcs: func_list(&elements),
+            mode: ElementMode::Declared,
+        });
+        Ok(())
+    }
+
+    fn declare_passive_data(&mut self, data_index: DataIndex, data: &'data [u8]) -> WasmResult<()> {
+        debug_assert_eq!(data_index.as_u32() as usize, self.data.len());
+        self.data.push(DataInit {
+            bytes: data,
+            active: None,
+        });
+        Ok(())
+    }
+
+    fn define_function_body(
+        &mut self,
+        validator: FuncValidator<ValidatorResources>,
+        body: FunctionBody<'data>,
+    ) -> WasmResult<()> {
+        self.bodies.push(PendingBody { validator, body });
+        Ok(())
+    }
+
+    fn declare_data_initialization(
+        &mut self,
+        _memory_index: MemoryIndex,
+        base: Option<GlobalIndex>,
+        offset: u64,
+        data: &'data [u8],
+    ) -> WasmResult<()> {
+        self.data.push(DataInit {
+            bytes: data,
+            active: Some(SegmentOffset {
+                base: base.map(|g| g.as_u32()),
+                offset,
+            }),
+        });
+        Ok(())
+    }
+
+    fn declare_func_name(&mut self, func_index: FuncIndex, name: &'data str) {
+        self.names.insert(func_index.as_u32(), name);
+    }
+
+    fn wasm_features(&self) -> WasmFeatures {
+        accepted_features()
+    }
+}
