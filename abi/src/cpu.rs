@@ -118,7 +118,7 @@ pub fn host_features() -> Vec<&'static str> {
 }
 
 /// The features in `required` that this CPU lacks, in order.
-pub fn missing_on_host<'a>(required: &'a [String]) -> Vec<&'a str> {
+pub fn missing_on_host(required: &[String]) -> Vec<&str> {
     required
         .iter()
         .map(String::as_str)

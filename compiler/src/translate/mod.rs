@@ -517,8 +517,26 @@ impl<'data> ModuleEnvironment<'data> for ModuleTranslation<'data> {
         Ok(())
     }
 
-    fn declare_func_name(&mut self, func_index: FuncIndex, name: &'data str) {
-        self.names.insert(func_index.as_u32(), name);
+    fn custom_section(&mut self, name: &'data str, data: &'data [u8]) -> WasmResult<()> {
+        // cranelift-wasm leaves the name section to us. A malformed one is ignored, as the
+        // spec requires of custom sections: names are only for messages and profilers.
+        if name != "name" {
+            return Ok(());
+        }
+        let reader = wasmparser::NameSectionReader::new(wasmparser::BinaryReader::new(data, 0));
+        for subsection in reader {
+            let map = match subsection {
+                Ok(wasmparser::Name::Function(map)) => map,
+                Ok(_) => continue,
+                // A reader error does not advance: stop rather than loop.
+                Err(_) => break,
+            };
+            for naming in map {
+                let Ok(naming) = naming else { break };
+                self.names.insert(naming.index, naming.name);
+            }
+        }
+        Ok(())
     }
 
     fn wasm_features(&self) -> WasmFeatures {

@@ -1,0 +1,139 @@
+//! The wasmpi launcher: load an artifact, instantiate it in a sandbox, run it.
+//!
+//! Used by the `wasmpirun` binary and as a library (spec tests, MPI user-defined reductions):
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use wasmpi_launcher::{Artifact, Instance, Val, wasi::WasiCtx};
+//! let artifact = Arc::new(Artifact::load("app.wasmpi".as_ref())?);
+//! let mut instance = Instance::new(artifact, &wasmpi_launcher::wasi::host_functions(), WasiCtx::default())?;
+//! let results = instance.call("add", &[Val::I32(1), Val::I32(2)])?;
+//! # Ok::<(), wasmpi_launcher::Error>(())
+//! ```
+//!
+//! A trap inside wasm comes back as [`Error::Trap`], in-process; the instance's memory can
+//! still be inspected afterwards.
+
+pub mod artifact;
+mod builtins;
+mod enter;
+pub mod host;
+mod instance;
+pub mod memory;
+pub mod perfmap;
+pub mod resolve;
+mod signals;
+pub mod stack;
+pub mod wasi;
+
+pub use artifact::Artifact;
+pub use instance::Instance;
+use wasmpi_abi::trap::TrapKind;
+use wasmpi_abi::types::ValType;
+
+/// A wasm value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Val {
+    /// i32.
+    I32(i32),
+    /// i64.
+    I64(i64),
+    /// f32, as its bits (so NaN payloads compare exactly).
+    F32(u32),
+    /// f64, as its bits.
+    F64(u64),
+    /// v128.
+    V128(u128),
+    /// funcref: address of a function reference, 0 for null.
+    FuncRef(usize),
+}
+
+impl Val {
+    /// Its type.
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
+            Val::FuncRef(_) => ValType::FuncRef,
+        }
+    }
+
+    fn to_bits(self) -> u128 {
+        match self {
+            Val::I32(v) => v as u32 as u128,
+            Val::I64(v) => v as u64 as u128,
+            Val::F32(v) => v as u128,
+            Val::F64(v) => v as u128,
+            Val::V128(v) => v,
+            Val::FuncRef(v) => v as u128,
+        }
+    }
+
+    fn from_bits(ty: ValType, bits: u128) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(bits as u32 as i32),
+            ValType::I64 => Val::I64(bits as u64 as i64),
+            ValType::F32 => Val::F32(bits as u32),
+            ValType::F64 => Val::F64(bits as u64),
+            ValType::V128 => Val::V128(bits),
+            ValType::FuncRef => Val::FuncRef(bits as u64 as usize),
+        }
+    }
+}
+
+/// A trap: where and why wasm code stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trap {
+    /// What happened.
+    pub kind: TrapKind,
+    /// Name of the wasm function it happened in.
+    pub function: String,
+    /// Offset of the trapping instruction in that function's machine code.
+    pub offset: u32,
+}
+
+impl std::fmt::Display for Trap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "wasm trap: {} in {} (+0x{:x})", self.kind, self.function, self.offset)
+    }
+}
+
+/// Everything that can go wrong loading or running a module.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The artifact cannot be used.
+    #[error("cannot use artifact {path}: {why}")]
+    Artifact {
+        /// Artifact path.
+        path: String,
+        /// Why.
+        why: String,
+    },
+    /// No artifact was found for a module.
+    #[error("{0}")]
+    NotCompiled(String),
+    /// Imports could not be bound.
+    #[error("{0}")]
+    Link(String),
+    /// Instantiation failed (segments out of bounds).
+    #[error("cannot instantiate module: {0}")]
+    Instantiate(String),
+    /// A system resource was refused.
+    #[error("{0}")]
+    Resource(String),
+    /// Wasm trapped.
+    #[error("{0}")]
+    Trap(Trap),
+    /// The program called `proc_exit`.
+    #[error("program exited with status {0}")]
+    Exit(i32),
+    /// No such export.
+    #[error("the module has no exported function `{0}`")]
+    NoSuchExport(String),
+    /// Bad call arguments.
+    #[error("{0}")]
+    Call(String),
+}
