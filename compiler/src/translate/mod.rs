@@ -97,6 +97,13 @@ pub struct ModuleTranslation<'data> {
 /// Parses and validates a module's declarations. Function bodies are validated later, as
 /// they are translated.
 pub fn parse(wasm: &[u8]) -> Result<ModuleTranslation<'_>, String> {
+    if !wasm.starts_with(b"\0asm") {
+        return Err(
+            "not a WebAssembly module (it does not start with the wasm magic bytes); \
+                    build one with `clang --target=wasm32-wasi`"
+                .to_string(),
+        );
+    }
     let mut translation = ModuleTranslation::default();
     cranelift_wasm::translate_module(wasm, &mut translation).map_err(|e| describe(&e))?;
     if let Some(what) = translation.unsupported_import.take() {
@@ -109,7 +116,15 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleTranslation<'_>, String> {
 pub fn describe(error: &WasmError) -> String {
     match error {
         WasmError::InvalidWebAssembly { message, offset } => {
-            format!("invalid or unsupported WebAssembly at byte offset {offset:#x}: {message}")
+            let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+            let hint = if message.contains("end-of-file") {
+                " (is the file truncated?)"
+            } else {
+                ""
+            };
+            format!(
+                "invalid or unsupported WebAssembly at byte offset {offset:#x}: {message}{hint}"
+            )
         }
         WasmError::Unsupported(what) => format!("unsupported WebAssembly feature: {what}"),
         WasmError::ImplLimitExceeded => "module exceeds an implementation limit".to_string(),
