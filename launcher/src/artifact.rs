@@ -31,7 +31,10 @@ enum Code {
 impl Artifact {
     /// Loads and verifies the artifact at `path`.
     pub fn load(path: &Path) -> Result<Artifact, Error> {
-        let bad = |why: String| Error::Artifact { path: path.display().to_string(), why };
+        let bad = |why: String| Error::Artifact {
+            path: path.display().to_string(),
+            why,
+        };
         let file = File::open(path).map_err(|e| bad(format!("cannot open: {e}")))?;
         // SAFETY: artifacts are written once and renamed into place, never modified in place;
         // a concurrent writer replaces the directory entry, not this file's contents.
@@ -42,7 +45,12 @@ impl Artifact {
             path: path.display().to_string(),
             why: format!("cannot map code: {e}"),
         })?;
-        Ok(Artifact { metadata, file: map, data, code })
+        Ok(Artifact {
+            metadata,
+            file: map,
+            data,
+            code,
+        })
     }
 
     /// The module's metadata.
@@ -71,11 +79,18 @@ impl Artifact {
 type Parsed = (Metadata, Range<usize>, Range<usize>);
 
 fn section_range(elf: &object::File, name: &str, len: usize) -> Result<Range<usize>, String> {
-    let section = elf.section_by_name(name).ok_or_else(|| format!("missing section {name}"))?;
-    let (offset, size) = section.file_range().ok_or_else(|| format!("section {name} has no data"))?;
+    let section = elf
+        .section_by_name(name)
+        .ok_or_else(|| format!("missing section {name}"))?;
+    let (offset, size) = section
+        .file_range()
+        .ok_or_else(|| format!("section {name} has no data"))?;
     let start = usize::try_from(offset).map_err(|e| e.to_string())?;
-    let end = start.checked_add(usize::try_from(size).map_err(|e| e.to_string())?).filter(|&end| end <= len);
-    end.map(|end| start..end).ok_or_else(|| format!("section {name} lies outside the file (truncated?)"))
+    let end = start
+        .checked_add(usize::try_from(size).map_err(|e| e.to_string())?)
+        .filter(|&end| end <= len);
+    end.map(|end| start..end)
+        .ok_or_else(|| format!("section {name} lies outside the file (truncated?)"))
 }
 
 /// Parses and verifies the checksum, returning metadata and the text and data ranges.
@@ -86,11 +101,15 @@ fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     let text = section_range(&elf, artifact::TEXT_SECTION, bytes.len())?;
     let data = section_range(&elf, artifact::DATA_SECTION, bytes.len())?;
     let (header, encoded) = Header::parse(&bytes[meta]).map_err(|e| match e {
-        artifact::HeaderError::Version { .. } => format!("{e}: it was built by another wasmpi version"),
+        artifact::HeaderError::Version { .. } => {
+            format!("{e}: it was built by another wasmpi version")
+        }
         other => other.to_string(),
     })?;
     if artifact::checksum(encoded, &bytes[text.clone()], &bytes[data.clone()]) != header.checksum {
-        return Err("artifact is corrupt (checksum mismatch)".to_string());
+        return Err(
+            "artifact is corrupt (checksum mismatch): delete it and compile again".to_string(),
+        );
     }
     let metadata = Metadata::decode(encoded).map_err(|e| e.to_string())?;
     validate(&metadata, text.len(), data.len())?;
@@ -99,11 +118,21 @@ fn parse(bytes: &[u8]) -> Result<Parsed, String> {
 
 /// Checks that every range in the metadata lies inside its section.
 fn validate(meta: &Metadata, text_len: usize, data_len: usize) -> Result<(), String> {
-    let inside = |r: &artifact::CodeRange, len: usize| (r.offset as usize).checked_add(r.len as usize).is_some_and(|end| end <= len);
-    let code_ok = meta.functions.iter().all(|f| inside(&f.code, text_len) && (f.type_index as usize) < meta.types.len())
+    let inside = |r: &artifact::CodeRange, len: usize| {
+        (r.offset as usize)
+            .checked_add(r.len as usize)
+            .is_some_and(|end| end <= len)
+    };
+    let code_ok = meta
+        .functions
+        .iter()
+        .all(|f| inside(&f.code, text_len) && (f.type_index as usize) < meta.types.len())
         && meta.trampolines.len() == meta.types.len()
         && meta.trampolines.iter().all(|t| inside(t, text_len))
-        && meta.imports.iter().all(|i| (i.type_index as usize) < meta.types.len());
+        && meta
+            .imports
+            .iter()
+            .all(|i| (i.type_index as usize) < meta.types.len());
     let data_ok = meta.data.iter().all(|d| inside(&d.bytes, data_len));
     if code_ok && data_ok {
         Ok(())
@@ -141,12 +170,19 @@ fn check_compatible(meta: &Metadata) -> Result<(), String> {
 
 fn map_text(file: &File, whole: &Mmap, text: Range<usize>) -> std::io::Result<Code> {
     if text.is_empty() {
-        return Ok(Code::Copied(MmapOptions::new().len(1).map_anon()?.make_exec()?));
+        return Ok(Code::Copied(
+            MmapOptions::new().len(1).map_anon()?.make_exec()?,
+        ));
     }
     let page = rustix::param::page_size();
     if text.start.is_multiple_of(page) {
         // SAFETY: see Artifact::load — the file is never modified in place.
-        let mapped = unsafe { MmapOptions::new().offset(text.start as u64).len(text.len()).map_exec(file) };
+        let mapped = unsafe {
+            MmapOptions::new()
+                .offset(text.start as u64)
+                .len(text.len())
+                .map_exec(file)
+        };
         if let Ok(mapped) = mapped {
             return Ok(Code::File(mapped));
         }

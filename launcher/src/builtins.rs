@@ -15,15 +15,37 @@ unsafe extern "C" fn memory_grow(vmctx: *mut u8, delta: i32) -> i32 {
 }
 
 unsafe extern "C" fn memory_copy(vmctx: *mut u8, dst: i32, src: i32, len: i32) -> i32 {
-    status(ops::memory_copy(unsafe { ops::state(vmctx) }, dst as u32, src as u32, len as u32))
+    status(ops::memory_copy(
+        unsafe { ops::state(vmctx) },
+        dst as u32,
+        src as u32,
+        len as u32,
+    ))
 }
 
 unsafe extern "C" fn memory_fill(vmctx: *mut u8, dst: i32, byte: i32, len: i32) -> i32 {
-    status(ops::memory_fill(unsafe { ops::state(vmctx) }, dst as u32, byte as u8, len as u32))
+    status(ops::memory_fill(
+        unsafe { ops::state(vmctx) },
+        dst as u32,
+        byte as u8,
+        len as u32,
+    ))
 }
 
-unsafe extern "C" fn memory_init(vmctx: *mut u8, segment: i32, dst: i32, src: i32, len: i32) -> i32 {
-    status(ops::memory_init(unsafe { ops::state(vmctx) }, segment as u32, dst as u32, src as u32, len as u32))
+unsafe extern "C" fn memory_init(
+    vmctx: *mut u8,
+    segment: i32,
+    dst: i32,
+    src: i32,
+    len: i32,
+) -> i32 {
+    status(ops::memory_init(
+        unsafe { ops::state(vmctx) },
+        segment as u32,
+        dst as u32,
+        src as u32,
+        len as u32,
+    ))
 }
 
 unsafe extern "C" fn data_drop(vmctx: *mut u8, segment: i32) {
@@ -31,21 +53,66 @@ unsafe extern "C" fn data_drop(vmctx: *mut u8, segment: i32) {
 }
 
 unsafe extern "C" fn table_grow(vmctx: *mut u8, table: i32, init: usize, delta: i32) -> i32 {
-    ops::table_grow(unsafe { ops::state(vmctx) }, table as u32, init, delta as u32)
+    ops::table_grow(
+        unsafe { ops::state(vmctx) },
+        table as u32,
+        init,
+        delta as u32,
+    )
 }
 
-unsafe extern "C" fn table_copy(vmctx: *mut u8, dst_table: i32, src_table: i32, dst: i32, src: i32, len: i32) -> i32 {
+unsafe extern "C" fn table_copy(
+    vmctx: *mut u8,
+    dst_table: i32,
+    src_table: i32,
+    dst: i32,
+    src: i32,
+    len: i32,
+) -> i32 {
     let state = unsafe { ops::state(vmctx) };
-    status(ops::table_copy(state, dst_table as u32, src_table as u32, dst as u32, src as u32, len as u32))
+    status(ops::table_copy(
+        state,
+        dst_table as u32,
+        src_table as u32,
+        dst as u32,
+        src as u32,
+        len as u32,
+    ))
 }
 
-unsafe extern "C" fn table_fill(vmctx: *mut u8, table: i32, dst: i32, value: usize, len: i32) -> i32 {
-    status(ops::table_fill(unsafe { ops::state(vmctx) }, table as u32, dst as u32, value, len as u32))
+unsafe extern "C" fn table_fill(
+    vmctx: *mut u8,
+    table: i32,
+    dst: i32,
+    value: usize,
+    len: i32,
+) -> i32 {
+    status(ops::table_fill(
+        unsafe { ops::state(vmctx) },
+        table as u32,
+        dst as u32,
+        value,
+        len as u32,
+    ))
 }
 
-unsafe extern "C" fn table_init(vmctx: *mut u8, table: i32, segment: i32, dst: i32, src: i32, len: i32) -> i32 {
+unsafe extern "C" fn table_init(
+    vmctx: *mut u8,
+    table: i32,
+    segment: i32,
+    dst: i32,
+    src: i32,
+    len: i32,
+) -> i32 {
     let state = unsafe { ops::state(vmctx) };
-    status(ops::table_init(state, table as u32, segment as u32, dst as u32, src as u32, len as u32))
+    status(ops::table_init(
+        state,
+        table as u32,
+        segment as u32,
+        dst as u32,
+        src as u32,
+        len as u32,
+    ))
 }
 
 unsafe extern "C" fn elem_drop(vmctx: *mut u8, segment: i32) {

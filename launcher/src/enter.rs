@@ -114,7 +114,14 @@ std::arch::global_asm!(
 );
 
 extern "C" {
-    fn wasmpi_enter(trampoline: usize, vmctx: *mut u8, callee: usize, values: *mut u128, stack_top: usize, saved_sp: *mut usize) -> u64;
+    fn wasmpi_enter(
+        trampoline: usize,
+        vmctx: *mut u8,
+        callee: usize,
+        values: *mut u128,
+        stack_top: usize,
+        saved_sp: *mut usize,
+    ) -> u64;
     fn wasmpi_unwind(saved_sp: usize, status: u64) -> !;
 }
 
@@ -181,7 +188,14 @@ pub unsafe fn call_wasm(
     // SAFETY: the caller guarantees the code, context and value slots match; wasmpi_enter
     // saves and restores every callee-saved register whether the callee returns or unwinds.
     let status = unsafe {
-        wasmpi_enter(trampoline, vmctx, callee, values.as_mut_ptr(), stack_top, activation.saved_sp.as_ptr())
+        wasmpi_enter(
+            trampoline,
+            vmctx,
+            callee,
+            values.as_mut_ptr(),
+            stack_top,
+            activation.saved_sp.as_ptr(),
+        )
     };
     CURRENT.with(|c| c.set(activation.previous));
     match (status, activation.outcome.get()) {

@@ -105,7 +105,10 @@ impl InstanceState {
     }
 
     fn segment_offset(&mut self, at: SegmentOffset) -> u64 {
-        let base = at.base.map(|g| self.global_value(g) as u32 as u64).unwrap_or(0);
+        let base = at
+            .base
+            .map(|g| self.global_value(g) as u32 as u64)
+            .unwrap_or(0);
         base.wrapping_add(at.offset as u32 as u64) & 0xffff_ffff
     }
 }
@@ -122,15 +125,28 @@ fn resolve_imports(artifact: &Artifact, host: &[HostFunc]) -> Result<Vec<usize>,
     let mut codes = Vec::with_capacity(meta.imports.len());
     for import in &meta.imports {
         let ty = &meta.types[import.type_index as usize];
-        match host.iter().find(|h| h.module == import.module && h.name == import.name) {
-            Some(h) if h.params == ty.params.as_slice() && h.results == ty.results.as_slice() => codes.push(h.code),
+        match host
+            .iter()
+            .find(|h| h.module == import.module && h.name == import.name)
+        {
+            Some(h) if h.params == ty.params.as_slice() && h.results == ty.results.as_slice() => {
+                codes.push(h.code)
+            }
             Some(h) => {
                 return Err(Error::Link(format!(
                     "import {}.{} has type {ty}, but wasmpi provides it with type ({}) -> ({})",
                     import.module,
                     import.name,
-                    h.params.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "),
-                    h.results.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+                    h.params
+                        .iter()
+                        .map(|t| t.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    h.results
+                        .iter()
+                        .map(|t| t.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )))
             }
             None => missing.push(format!("{}.{}", import.module, import.name)),
@@ -139,20 +155,34 @@ fn resolve_imports(artifact: &Artifact, host: &[HostFunc]) -> Result<Vec<usize>,
     if missing.is_empty() {
         Ok(codes)
     } else {
-        Err(Error::Link(format!("the module imports functions wasmpi does not provide: {}", missing.join(", "))))
+        Err(Error::Link(format!(
+            "the module imports functions wasmpi does not provide: {}",
+            missing.join(", ")
+        )))
     }
 }
 
 impl Instance {
     /// Instantiates `artifact`, binding its imports to `host` functions: creates memory,
     /// tables and globals, applies segments and runs the start function.
-    pub fn new(artifact: Arc<Artifact>, host: &[HostFunc], wasi: WasiCtx) -> Result<Instance, Error> {
+    pub fn new(
+        artifact: Arc<Artifact>,
+        host: &[HostFunc],
+        wasi: WasiCtx,
+    ) -> Result<Instance, Error> {
         crate::signals::ensure_installed();
         let import_codes = resolve_imports(&artifact, host)?;
         let meta = artifact.metadata();
-        let offsets = VmOffsets::new(meta.num_funcs(), meta.tables.len() as u32, meta.globals.len() as u32);
+        let offsets = VmOffsets::new(
+            meta.num_funcs(),
+            meta.tables.len() as u32,
+            meta.globals.len() as u32,
+        );
         let memory = match meta.memory {
-            Some(plan) => Some(LinearMemory::new(plan.min_pages, plan.max_pages).map_err(|e| Error::Resource(e.to_string()))?),
+            Some(plan) => Some(
+                LinearMemory::new(plan.min_pages, plan.max_pages)
+                    .map_err(|e| Error::Resource(e.to_string()))?,
+            ),
             None => None,
         };
         let stack = Stack::new(crate::stack::DEFAULT_SIZE)
@@ -162,7 +192,11 @@ impl Instance {
             offsets,
             memory,
             wasi,
-            tables: meta.tables.iter().map(|t| vec![0usize; t.min as usize]).collect(),
+            tables: meta
+                .tables
+                .iter()
+                .map(|t| vec![0usize; t.min as usize])
+                .collect(),
             dropped_data: vec![false; meta.data.len()],
             dropped_elements: vec![false; meta.elements.len()],
             artifact: artifact.clone(),
@@ -183,12 +217,26 @@ impl Instance {
         let text = artifact.text().as_ptr() as usize;
         for (index, code) in import_codes.iter().enumerate() {
             let type_index = meta.imports[index].type_index;
-            state.write(offsets.funcref(index as u32), vmctx::FuncRef { code: *code, type_index, _pad: 0 });
+            state.write(
+                offsets.funcref(index as u32),
+                vmctx::FuncRef {
+                    code: *code,
+                    type_index,
+                    _pad: 0,
+                },
+            );
         }
         for (defined, func) in meta.functions.iter().enumerate() {
             let index = (meta.imports.len() + defined) as u32;
             let code = text + func.code.offset as usize;
-            state.write(offsets.funcref(index), vmctx::FuncRef { code, type_index: func.type_index, _pad: 0 });
+            state.write(
+                offsets.funcref(index),
+                vmctx::FuncRef {
+                    code,
+                    type_index: func.type_index,
+                    _pad: 0,
+                },
+            );
         }
         for (index, global) in meta.globals.iter().enumerate() {
             let value = state.eval(global.init);
@@ -201,12 +249,20 @@ impl Instance {
             match segment.mode {
                 ElementMode::Active { table, offset } => {
                     let start = state.segment_offset(offset);
-                    let refs: Vec<usize> = segment.funcs.iter().map(|&f| state.funcref_address(f)).collect();
+                    let refs: Vec<usize> = segment
+                        .funcs
+                        .iter()
+                        .map(|&f| state.funcref_address(f))
+                        .collect();
                     let slots = state
                         .tables
                         .get_mut(table as usize)
-                        .and_then(|t| t.get_mut(start as usize..(start as usize).checked_add(refs.len())?))
-                        .ok_or_else(|| Error::Instantiate("element segment does not fit in its table".into()))?;
+                        .and_then(|t| {
+                            t.get_mut(start as usize..(start as usize).checked_add(refs.len())?)
+                        })
+                        .ok_or_else(|| {
+                            Error::Instantiate("element segment does not fit in its table".into())
+                        })?;
                     slots.copy_from_slice(&refs);
                     state.dropped_elements[index] = true;
                 }
@@ -217,12 +273,15 @@ impl Instance {
         for (index, segment) in meta.data.iter().enumerate() {
             if let Some(at) = segment.active {
                 let start = state.segment_offset(at) as usize;
-                let bytes = &artifact.data()[segment.bytes.offset as usize..][..segment.bytes.len as usize];
+                let bytes =
+                    &artifact.data()[segment.bytes.offset as usize..][..segment.bytes.len as usize];
                 let memory = state.memory_slice();
                 let dest = start
                     .checked_add(bytes.len())
                     .and_then(|end| memory.get_mut(start..end))
-                    .ok_or_else(|| Error::Instantiate("data segment does not fit in linear memory".into()))?;
+                    .ok_or_else(|| {
+                        Error::Instantiate("data segment does not fit in linear memory".into())
+                    })?;
                 dest.copy_from_slice(bytes);
                 state.dropped_data[index] = true;
             }
@@ -255,27 +314,40 @@ impl Instance {
     }
 
     fn export_func(&self, name: &str) -> Option<u32> {
-        self.state.artifact.metadata().exports.iter().find_map(|e| match e.kind {
-            ExportKind::Func(index) if e.name == name => Some(index),
-            _ => None,
-        })
+        self.state
+            .artifact
+            .metadata()
+            .exports
+            .iter()
+            .find_map(|e| match e.kind {
+                ExportKind::Func(index) if e.name == name => Some(index),
+                _ => None,
+            })
     }
 
     /// Calls the exported function `name` with `args`.
     pub fn call(&mut self, name: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
-        let index = self.export_func(name).ok_or_else(|| Error::NoSuchExport(name.to_string()))?;
+        let index = self
+            .export_func(name)
+            .ok_or_else(|| Error::NoSuchExport(name.to_string()))?;
         self.call_index(index, args)
     }
 
     /// Calls function `index` (imports first) with `args`.
     pub fn call_index(&mut self, index: u32, args: &[Val]) -> Result<Vec<Val>, Error> {
+        crate::signals::ensure_installed();
         let artifact = self.state.artifact.clone();
         let meta = artifact.metadata();
-        let type_index = meta.func_type_index(index).ok_or_else(|| Error::NoSuchExport(format!("function {index}")))?;
+        let type_index = meta
+            .func_type_index(index)
+            .ok_or_else(|| Error::NoSuchExport(format!("function {index}")))?;
         let ty = &meta.types[type_index as usize];
         let arg_types: Vec<ValType> = args.iter().map(Val::ty).collect();
         if arg_types != ty.params {
-            return Err(Error::Call(format!("`{}` has type {ty}, called with {arg_types:?}", meta.func_name(index))));
+            return Err(Error::Call(format!(
+                "`{}` has type {ty}, called with {arg_types:?}",
+                meta.func_name(index)
+            )));
         }
         let mut values = vec![0u128; ty.params.len().max(ty.results.len())];
         for (slot, arg) in values.iter_mut().zip(args) {
@@ -291,9 +363,23 @@ impl Instance {
         // SAFETY: the trampoline was compiled for `ty`, the callee's type was checked to be
         // `ty`, `values` has a slot for every parameter and result, and vmctx is this
         // instance's fully initialized VM context.
-        let outcome = unsafe { enter::call_wasm(trampoline, vmctx, callee.code, &mut values, stack_top, text_range) };
+        let outcome = unsafe {
+            enter::call_wasm(
+                trampoline,
+                vmctx,
+                callee.code,
+                &mut values,
+                stack_top,
+                text_range,
+            )
+        };
         match outcome {
-            Ok(()) => Ok(ty.results.iter().zip(&values).map(|(t, bits)| Val::from_bits(*t, *bits)).collect()),
+            Ok(()) => Ok(ty
+                .results
+                .iter()
+                .zip(&values)
+                .map(|(t, bits)| Val::from_bits(*t, *bits))
+                .collect()),
             Err(Unwind::Exit(code)) => Err(Error::Exit(code)),
             Err(Unwind::Trap(kind, offset)) => Err(Error::Trap(trap_at(&artifact, kind, offset))),
         }
@@ -303,26 +389,43 @@ impl Instance {
 fn trap_at(artifact: &Artifact, kind: TrapKind, offset: u32) -> Trap {
     let meta = artifact.metadata();
     match meta.function_at(offset) {
-        Some((defined, within)) => Trap { kind, function: meta.functions[defined].name.clone(), offset: within },
-        None => Trap { kind, function: "<host code>".to_string(), offset },
+        Some((defined, within)) => Trap {
+            kind,
+            function: meta.functions[defined].name.clone(),
+            offset: within,
+        },
+        None => Trap {
+            kind,
+            function: "<host code>".to_string(),
+            offset,
+        },
     }
 }
 
 /// Decides whether a fault at `pc` (accessing `fault`) is a trap of the running wasm code.
-pub fn classify_fault(activation: &Activation, signal: libc::c_int, pc: usize, fault: usize) -> Option<Unwind> {
+pub fn classify_fault(
+    activation: &Activation,
+    signal: libc::c_int,
+    pc: usize,
+    fault: usize,
+) -> Option<Unwind> {
     // SAFETY: the activation's vmctx belongs to the instance that is running on this thread.
     let state = unsafe { &*state_of(activation.vmctx) };
     let (guard_start, guard_end) = state.stack.guard();
     let in_stack_guard = (guard_start..guard_end).contains(&fault);
     let memory_fault = matches!(signal, libc::SIGSEGV | libc::SIGBUS);
     let in_memory = state.memory.as_ref().is_some_and(|m| m.contains(fault));
-    if let Some((kind, offset)) =
-        crate::signals::trap_for(pc, activation.text, |offset| state.artifact.metadata().trap_at(offset).map(|t| t.kind))
-    {
+    if let Some((kind, offset)) = crate::signals::trap_for(pc, activation.text, |offset| {
+        state.artifact.metadata().trap_at(offset).map(|t| t.kind)
+    }) {
         return Some(Unwind::Trap(kind, offset));
     }
     let in_text = (activation.text.0..activation.text.1).contains(&pc);
-    let offset = if in_text { (pc - activation.text.0) as u32 } else { u32::MAX };
+    let offset = if in_text {
+        (pc - activation.text.0) as u32
+    } else {
+        u32::MAX
+    };
     if memory_fault && in_stack_guard {
         return Some(Unwind::Trap(TrapKind::StackOverflow, offset));
     }
@@ -348,7 +451,9 @@ pub(crate) mod ops {
     }
 
     pub fn memory_grow(state: &mut InstanceState, delta: u32) -> i32 {
-        let Some(memory) = &mut state.memory else { return -1 };
+        let Some(memory) = &mut state.memory else {
+            return -1;
+        };
         match memory.grow(u64::from(delta)) {
             Some(old) => {
                 let size = memory.size() as u64;
@@ -377,9 +482,17 @@ pub(crate) mod ops {
         true
     }
 
-    pub fn memory_init(state: &mut InstanceState, segment: u32, dst: u32, src: u32, len: u32) -> bool {
+    pub fn memory_init(
+        state: &mut InstanceState,
+        segment: u32,
+        dst: u32,
+        src: u32,
+        len: u32,
+    ) -> bool {
         let artifact = state.artifact.clone();
-        let Some(info) = artifact.metadata().data.get(segment as usize) else { return false };
+        let Some(info) = artifact.metadata().data.get(segment as usize) else {
+            return false;
+        };
         let bytes: &[u8] = if state.dropped_data[segment as usize] {
             &[]
         } else {
@@ -389,7 +502,8 @@ pub(crate) mod ops {
         if !in_bounds(src, len, bytes.len()) || !in_bounds(dst, len, memory.len()) {
             return false;
         }
-        memory[dst as usize..(dst + len) as usize].copy_from_slice(&bytes[src as usize..(src + len) as usize]);
+        memory[dst as usize..(dst + len) as usize]
+            .copy_from_slice(&bytes[src as usize..(src + len) as usize]);
         true
     }
 
@@ -400,7 +514,9 @@ pub(crate) mod ops {
     }
 
     pub fn table_grow(state: &mut InstanceState, table: u32, init: usize, delta: u32) -> i32 {
-        let max = state.artifact.metadata().tables[table as usize].max.unwrap_or(u32::MAX);
+        let max = state.artifact.metadata().tables[table as usize]
+            .max
+            .unwrap_or(u32::MAX);
         let elements = &mut state.tables[table as usize];
         let old = elements.len();
         match (old as u64).checked_add(u64::from(delta)) {
@@ -413,17 +529,35 @@ pub(crate) mod ops {
         }
     }
 
-    pub fn table_copy(state: &mut InstanceState, dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32) -> bool {
-        let (dst_len, src_len) = (state.tables[dst_table as usize].len(), state.tables[src_table as usize].len());
+    pub fn table_copy(
+        state: &mut InstanceState,
+        dst_table: u32,
+        src_table: u32,
+        dst: u32,
+        src: u32,
+        len: u32,
+    ) -> bool {
+        let (dst_len, src_len) = (
+            state.tables[dst_table as usize].len(),
+            state.tables[src_table as usize].len(),
+        );
         if !in_bounds(dst, len, dst_len) || !in_bounds(src, len, src_len) {
             return false;
         }
-        let source: Vec<usize> = state.tables[src_table as usize][src as usize..(src + len) as usize].to_vec();
-        state.tables[dst_table as usize][dst as usize..(dst + len) as usize].copy_from_slice(&source);
+        let source: Vec<usize> =
+            state.tables[src_table as usize][src as usize..(src + len) as usize].to_vec();
+        state.tables[dst_table as usize][dst as usize..(dst + len) as usize]
+            .copy_from_slice(&source);
         true
     }
 
-    pub fn table_fill(state: &mut InstanceState, table: u32, dst: u32, value: usize, len: u32) -> bool {
+    pub fn table_fill(
+        state: &mut InstanceState,
+        table: u32,
+        dst: u32,
+        value: usize,
+        len: u32,
+    ) -> bool {
         let elements = &mut state.tables[table as usize];
         if !in_bounds(dst, len, elements.len()) {
             return false;
@@ -432,14 +566,32 @@ pub(crate) mod ops {
         true
     }
 
-    pub fn table_init(state: &mut InstanceState, table: u32, segment: u32, dst: u32, src: u32, len: u32) -> bool {
+    pub fn table_init(
+        state: &mut InstanceState,
+        table: u32,
+        segment: u32,
+        dst: u32,
+        src: u32,
+        len: u32,
+    ) -> bool {
         let artifact = state.artifact.clone();
-        let Some(info) = artifact.metadata().elements.get(segment as usize) else { return false };
-        let funcs: &[u32] = if state.dropped_elements[segment as usize] { &[] } else { &info.funcs };
-        if !in_bounds(src, len, funcs.len()) || !in_bounds(dst, len, state.tables[table as usize].len()) {
+        let Some(info) = artifact.metadata().elements.get(segment as usize) else {
+            return false;
+        };
+        let funcs: &[u32] = if state.dropped_elements[segment as usize] {
+            &[]
+        } else {
+            &info.funcs
+        };
+        if !in_bounds(src, len, funcs.len())
+            || !in_bounds(dst, len, state.tables[table as usize].len())
+        {
             return false;
         }
-        let refs: Vec<usize> = funcs[src as usize..(src + len) as usize].iter().map(|&f| state.funcref_address(f)).collect();
+        let refs: Vec<usize> = funcs[src as usize..(src + len) as usize]
+            .iter()
+            .map(|&f| state.funcref_address(f))
+            .collect();
         state.tables[table as usize][dst as usize..(dst + len) as usize].copy_from_slice(&refs);
         true
     }

@@ -97,7 +97,11 @@ pub struct Trap {
 
 impl std::fmt::Display for Trap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "wasm trap: {} in {} (+0x{:x})", self.kind, self.function, self.offset)
+        write!(
+            f,
+            "wasm trap: {} in {} (+0x{:x})",
+            self.kind, self.function, self.offset
+        )
     }
 }
 

@@ -37,13 +37,23 @@ impl LinearMemory {
         // SAFETY: a fresh anonymous PROT_NONE mapping at an address of the kernel's choosing
         // aliases nothing.
         let base = unsafe {
-            mm::mmap_anonymous(std::ptr::null_mut(), RESERVATION, ProtFlags::empty(), MapFlags::PRIVATE | MapFlags::NORESERVE)
+            mm::mmap_anonymous(
+                std::ptr::null_mut(),
+                RESERVATION,
+                ProtFlags::empty(),
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )
         }
         .map_err(|source| ReserveError { source })?;
-        let mut memory =
-            LinearMemory { base: base.cast(), size: 0, max_pages: max_pages.unwrap_or(WASM_MAX_PAGES).min(WASM_MAX_PAGES) };
+        let mut memory = LinearMemory {
+            base: base.cast(),
+            size: 0,
+            max_pages: max_pages.unwrap_or(WASM_MAX_PAGES).min(WASM_MAX_PAGES),
+        };
         if memory.grow(min_pages).is_none() {
-            return Err(ReserveError { source: rustix::io::Errno::NOMEM });
+            return Err(ReserveError {
+                source: rustix::io::Errno::NOMEM,
+            });
         }
         Ok(memory)
     }
@@ -71,7 +81,14 @@ impl LinearMemory {
             // SAFETY: the range lies inside our own reservation (new_size <= 4 GiB).
             let start = unsafe { self.base.add(self.size) };
             // SAFETY: making reserved pages of our own mapping read-write.
-            unsafe { mm::mprotect(start.cast(), new_size - self.size, MprotectFlags::READ | MprotectFlags::WRITE) }.ok()?;
+            unsafe {
+                mm::mprotect(
+                    start.cast(),
+                    new_size - self.size,
+                    MprotectFlags::READ | MprotectFlags::WRITE,
+                )
+            }
+            .ok()?;
             self.size = new_size;
         }
         Some(old_pages)

@@ -18,7 +18,13 @@ pub fn write(artifact: &Artifact) -> std::io::Result<PathBuf> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
     let base = artifact.text().as_ptr() as usize;
     for f in &artifact.metadata().functions {
-        writeln!(out, "{:x} {:x} {}", base + f.code.offset as usize, f.code.len, f.name)?;
+        writeln!(
+            out,
+            "{:x} {:x} {}",
+            base + f.code.offset as usize,
+            f.code.len,
+            f.name
+        )?;
     }
     out.flush()?;
     Ok(path)

@@ -16,24 +16,34 @@ pub fn load(path: &Path) -> Result<Artifact, Error> {
     let mut head = [0u8; 4];
     let is_module = {
         use std::io::Read;
-        let mut file = std::fs::File::open(path).map_err(|e| Error::NotCompiled(format!("cannot open {}: {e}", path.display())))?;
+        let mut file = std::fs::File::open(path)
+            .map_err(|e| Error::NotCompiled(format!("cannot open {}: {e}", path.display())))?;
         file.read_exact(&mut head).is_ok() && is_wasm(&head)
     };
     if !is_module {
         return Artifact::load(path);
     }
-    let wasm = std::fs::read(path).map_err(|e| Error::NotCompiled(format!("cannot read {}: {e}", path.display())))?;
+    let wasm = std::fs::read(path)
+        .map_err(|e| Error::NotCompiled(format!("cannot read {}: {e}", path.display())))?;
     let hash = wasmpi_abi::cache::wasm_hash(&wasm);
-    let compile_hint = format!("run `wasmpi compile {}` first (on the login node)", path.display());
+    let compile_hint = format!(
+        "run `wasmpi compile {}` first (on the login node)",
+        path.display()
+    );
     let Some(cache) = wasmpi_abi::cache::cache_dir() else {
-        return Err(Error::NotCompiled(format!("no cache directory (WASMPI_CACHE_DIR and HOME are unset); {compile_hint}")));
+        return Err(Error::NotCompiled(format!(
+            "no cache directory (WASMPI_CACHE_DIR and HOME are unset); {compile_hint}"
+        )));
     };
     let dir = wasmpi_abi::cache::module_dir(&cache, &hash);
     let mut candidates: Vec<_> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == wasmpi_abi::artifact::EXTENSION))
+                .filter(|p| {
+                    p.extension()
+                        .is_some_and(|x| x == wasmpi_abi::artifact::EXTENSION)
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -43,7 +53,9 @@ pub fn load(path: &Path) -> Result<Artifact, Error> {
     for candidate in candidates {
         match Artifact::load(&candidate) {
             Ok(artifact) => {
-                let better = best.as_ref().is_none_or(|b| artifact.metadata().cpu_features.len() > b.metadata().cpu_features.len());
+                let better = best.as_ref().is_none_or(|b| {
+                    artifact.metadata().cpu_features.len() > b.metadata().cpu_features.len()
+                });
                 if better {
                     best = Some(artifact);
                 }

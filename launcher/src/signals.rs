@@ -40,7 +40,11 @@ pub fn ensure_installed() {
         }
         // The stack is leaked on purpose: it must outlive any signal delivered to this thread.
         let stack: &'static mut [u8] = Vec::leak(vec![0u8; ALT_STACK_SIZE]);
-        let alt = libc::stack_t { ss_sp: stack.as_mut_ptr().cast(), ss_flags: 0, ss_size: ALT_STACK_SIZE };
+        let alt = libc::stack_t {
+            ss_sp: stack.as_mut_ptr().cast(),
+            ss_flags: 0,
+            ss_size: ALT_STACK_SIZE,
+        };
         // SAFETY: registering a valid, never-freed buffer as this thread's signal stack.
         unsafe { libc::sigaltstack(&alt, std::ptr::null_mut()) };
     });
@@ -57,7 +61,12 @@ extern "C" fn handler(signal: libc::c_int, info: *mut libc::siginfo_t, context: 
             let fault = (*info).si_addr() as usize;
             if let Some(outcome) = crate::instance::classify_fault(activation, signal, pc, fault) {
                 activation.outcome.set(Some(outcome));
-                redirect(context, enter::unwind_address(), activation.saved_sp.get(), enter::TRAP_STATUS);
+                redirect(
+                    context,
+                    enter::unwind_address(),
+                    activation.saved_sp.get(),
+                    enter::TRAP_STATUS,
+                );
                 return;
             }
         }
@@ -67,7 +76,11 @@ extern "C" fn handler(signal: libc::c_int, info: *mut libc::siginfo_t, context: 
 }
 
 /// Maps an address in `text` to its trap kind, given the running module's trap table lookup.
-pub fn trap_for(pc: usize, text: (usize, usize), lookup: impl Fn(u32) -> Option<TrapKind>) -> Option<(TrapKind, u32)> {
+pub fn trap_for(
+    pc: usize,
+    text: (usize, usize),
+    lookup: impl Fn(u32) -> Option<TrapKind>,
+) -> Option<(TrapKind, u32)> {
     if !(text.0..text.1).contains(&pc) {
         return None;
     }
@@ -78,7 +91,9 @@ pub fn trap_for(pc: usize, text: (usize, usize), lookup: impl Fn(u32) -> Option<
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 unsafe fn program_counter(context: *mut libc::c_void) -> usize {
     // SAFETY: context is the handler's ucontext_t.
-    unsafe { (*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs[libc::REG_RIP as usize] as usize }
+    unsafe {
+        (*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs[libc::REG_RIP as usize] as usize
+    }
 }
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]

@@ -27,11 +27,19 @@ impl Stack {
         let len = size + GUARD;
         // SAFETY: a fresh anonymous mapping aliases nothing.
         let base = unsafe {
-            mm::mmap_anonymous(std::ptr::null_mut(), len, ProtFlags::READ | ProtFlags::WRITE, MapFlags::PRIVATE | MapFlags::NORESERVE)
+            mm::mmap_anonymous(
+                std::ptr::null_mut(),
+                len,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )
         }?;
         // SAFETY: protecting the lowest GUARD bytes of our own mapping.
         unsafe { mm::mprotect(base, GUARD, MprotectFlags::empty()) }?;
-        Ok(Stack { base: base.cast(), len })
+        Ok(Stack {
+            base: base.cast(),
+            len,
+        })
     }
 
     /// Highest address (exclusive), 16-byte aligned: where the stack starts.

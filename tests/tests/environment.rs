@@ -1,0 +1,68 @@
+//! How wasmpirun copes with a hostile environment: a virtual memory limit too small for the
+//! linear memory reservation, and a file system that refuses executable mappings.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+const APP: &str = "exit_return";
+const APP_STATUS: i32 = 3;
+
+#[test]
+fn a_virtual_memory_limit_gives_a_clear_error() {
+    let built = prepared(APP);
+    let run_under_limit = "ulimit -v 2000000 && exec \"$0\" \"$@\"";
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(run_under_limit)
+        .arg(&bins().wasmpirun)
+        .arg(&built.wasm)
+        .env(wasmpi_abi::cache::CACHE_DIR_ENV, run_cache());
+    let out = run(&mut cmd, "wasmpirun under ulimit -v");
+    assert_eq!(out.status.code(), Some(125), "{}", out.describe());
+    let stderr = out.stderr_text();
+    assert_eq!(stderr.lines().count(), 1, "{}", out.describe());
+    assert!(
+        stderr.contains("cannot reserve") && stderr.contains("ulimit -v"),
+        "{}",
+        out.describe()
+    );
+}
+
+#[test]
+fn code_on_a_noexec_file_system_is_copied_and_runs() {
+    let built = prepared(APP);
+    let mount_point = temp_dir("noexec");
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "noexec,size=64m", "tmpfs"])
+        .arg(mount_point.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        // Mounting needs root (CI runs as root); elsewhere there is nothing to test against.
+        eprintln!("skipped: cannot mount a noexec tmpfs here (not root?)");
+        return;
+    }
+    let artifact = mount_point.path().join("app.wasmpi");
+    let compile = Command::new(&bins().wasmpi)
+        .arg("compile")
+        .arg(&built.wasm)
+        .arg("-o")
+        .arg(&artifact)
+        .output();
+    let mut cmd = Command::new(&bins().wasmpirun);
+    cmd.arg("-v").arg(&artifact);
+    let out = run(&mut cmd, "wasmpirun on noexec");
+    let _ = Command::new("umount").arg(mount_point.path()).status();
+    assert!(
+        compile.is_ok_and(|c| c.status.success()),
+        "compile to the noexec mount failed"
+    );
+    assert_eq!(out.status.code(), Some(APP_STATUS), "{}", out.describe());
+    assert!(
+        out.stderr_text().contains("code copied"),
+        "{}",
+        out.describe()
+    );
+}

@@ -1,0 +1,304 @@
+//! The launcher as a library: compile in-process, instantiate, call exports with typed
+//! values, get traps back as values, and refuse artifacts this machine cannot run.
+
+use std::sync::Arc;
+use wasmpi_abi::artifact::{self, Header, Metadata};
+use wasmpi_abi::trap::TrapKind;
+use wasmpi_compiler::target::{OptLevel, Target};
+use wasmpi_compiler::{compile_module, emit, Options};
+use wasmpi_launcher::wasi::WasiCtx;
+use wasmpi_launcher::{Artifact, Error, Instance, Val};
+
+const MODULE: &str = r#"
+(module
+  (memory (export "memory") 1 4)
+  (table 2 funcref)
+  (elem (i32.const 0) $add $twice)
+  (type $binop (func (param i32 i32) (result i32)))
+  (global $counter (mut i64) (i64.const 40))
+  (func $add (export "add") (type $binop) (i32.add (local.get 0) (local.get 1)))
+  (func $twice (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+  (func (export "dispatch") (param i32 i32 i32) (result i32)
+    (call_indirect (type $binop) (local.get 1) (local.get 2) (local.get 0)))
+  (func (export "bump") (result i64)
+    (global.set $counter (i64.add (global.get $counter) (i64.const 2)))
+    (global.get $counter))
+  (func (export "mix") (param f32 f64 i64) (result f64 i64 f32)
+    (f64.add (f64.promote_f32 (local.get 0)) (local.get 1))
+    (i64.mul (local.get 2) (i64.const 3))
+    (local.get 0))
+  (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func $deep (export "deep") (param i32) (result i32)
+    (i32.add (call $deep (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+  (data (i32.const 16) "wasmpi"))
+"#;
+
+fn compiled(wat_text: &str) -> (Vec<u8>, Metadata) {
+    let wasm = wat::parse_str(wat_text).expect("valid wat");
+    let target = Target::native(OptLevel::O2).expect("native target");
+    let out = compile_module(
+        &wasm,
+        &target,
+        &Options {
+            jobs: Some(1),
+            progress: None,
+        },
+    )
+    .expect("compiles");
+    (out.bytes, out.metadata)
+}
+
+fn write_artifact(bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("module.wasmpi");
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+fn instance(wat_text: &str) -> Instance {
+    let (bytes, _) = compiled(wat_text);
+    let (_dir, path) = write_artifact(&bytes);
+    let artifact = Arc::new(Artifact::load(&path).expect("artifact loads"));
+    Instance::new(
+        artifact,
+        &wasmpi_launcher::wasi::host_functions(),
+        WasiCtx::default(),
+    )
+    .expect("instantiates")
+}
+
+#[test]
+fn calls_exports_with_typed_values() {
+    let mut inst = instance(MODULE);
+    assert_eq!(
+        inst.call("add", &[Val::I32(40), Val::I32(2)]).unwrap(),
+        vec![Val::I32(42)]
+    );
+    assert_eq!(
+        inst.call("add", &[Val::I32(i32::MAX), Val::I32(1)])
+            .unwrap(),
+        vec![Val::I32(i32::MIN)]
+    );
+    assert_eq!(inst.call("bump", &[]).unwrap(), vec![Val::I64(42)]);
+    assert_eq!(inst.call("bump", &[]).unwrap(), vec![Val::I64(44)]);
+    let results = inst
+        .call(
+            "mix",
+            &[
+                Val::F32(1.5f32.to_bits()),
+                Val::F64(2.25f64.to_bits()),
+                Val::I64(-7),
+            ],
+        )
+        .unwrap();
+    assert_eq!(
+        results,
+        vec![
+            Val::F64(3.75f64.to_bits()),
+            Val::I64(-21),
+            Val::F32(1.5f32.to_bits())
+        ]
+    );
+    assert_eq!(&inst.memory()[16..22], b"wasmpi");
+}
+
+#[test]
+fn indirect_calls_check_type_and_bounds() {
+    let mut inst = instance(MODULE);
+    assert_eq!(
+        inst.call("dispatch", &[Val::I32(0), Val::I32(5), Val::I32(6)])
+            .unwrap(),
+        vec![Val::I32(11)]
+    );
+    let Err(Error::Trap(trap)) = inst.call("dispatch", &[Val::I32(1), Val::I32(5), Val::I32(6)])
+    else {
+        panic!("calling $twice as a binop must trap")
+    };
+    assert_eq!(trap.kind, TrapKind::BadSignature);
+    let Err(Error::Trap(trap)) = inst.call("dispatch", &[Val::I32(2), Val::I32(5), Val::I32(6)])
+    else {
+        panic!("index past the table must trap")
+    };
+    assert_eq!(trap.kind, TrapKind::TableOutOfBounds);
+}
+
+#[test]
+fn traps_are_values_and_the_instance_stays_usable() {
+    let mut inst = instance(MODULE);
+    let Err(Error::Trap(trap)) = inst.call("div", &[Val::I32(1), Val::I32(0)]) else {
+        panic!("must trap")
+    };
+    assert_eq!(trap.kind, TrapKind::IntegerDivisionByZero);
+    let Err(Error::Trap(trap)) = inst.call("div", &[Val::I32(i32::MIN), Val::I32(-1)]) else {
+        panic!("must trap")
+    };
+    assert_eq!(trap.kind, TrapKind::IntegerOverflow);
+    let Err(Error::Trap(trap)) = inst.call("store", &[Val::I32(65534), Val::I32(1)]) else {
+        panic!("must trap")
+    };
+    assert_eq!(trap.kind, TrapKind::MemoryOutOfBounds);
+    let Err(Error::Trap(trap)) = inst.call("deep", &[Val::I32(0)]) else {
+        panic!("must trap")
+    };
+    assert_eq!(trap.kind, TrapKind::StackOverflow);
+    assert!(
+        trap.to_string()
+            .starts_with("wasm trap: call stack exhausted in "),
+        "{trap}"
+    );
+    assert_eq!(
+        inst.call("add", &[Val::I32(1), Val::I32(2)]).unwrap(),
+        vec![Val::I32(3)]
+    );
+}
+
+#[test]
+fn memory_grows_in_place_up_to_its_maximum() {
+    let mut inst = instance(MODULE);
+    let base = inst.memory().as_ptr();
+    assert_eq!(
+        inst.call("grow", &[Val::I32(2)]).unwrap(),
+        vec![Val::I32(1)]
+    );
+    assert_eq!(inst.call("size", &[]).unwrap(), vec![Val::I32(3)]);
+    assert_eq!(inst.memory().as_ptr(), base, "memory must never move");
+    inst.call("store", &[Val::I32(3 * 65536 - 4), Val::I32(7)])
+        .unwrap();
+    assert_eq!(
+        inst.call("grow", &[Val::I32(2)]).unwrap(),
+        vec![Val::I32(-1)],
+        "past the maximum of 4 pages"
+    );
+    let Err(Error::Trap(trap)) =
+        inst.call("fill", &[Val::I32(3 * 65536 - 2), Val::I32(0), Val::I32(3)])
+    else {
+        panic!("memory.fill past the end must trap")
+    };
+    assert_eq!(trap.kind, TrapKind::MemoryOutOfBounds);
+}
+
+#[test]
+fn wrong_arguments_and_missing_exports_are_errors() {
+    let mut inst = instance(MODULE);
+    assert!(matches!(
+        inst.call("nope", &[]),
+        Err(Error::NoSuchExport(_))
+    ));
+    assert!(matches!(
+        inst.call("add", &[Val::I64(1), Val::I32(2)]),
+        Err(Error::Call(_))
+    ));
+}
+
+#[test]
+fn missing_imports_are_all_listed_at_load_time() {
+    let (bytes, _) = compiled(
+        r#"(module (import "env" "MPI_Bogus" (func (param i32)))
+                   (import "env" "other_missing" (func))
+                   (func (export "f")))"#,
+    );
+    let (_dir, path) = write_artifact(&bytes);
+    let artifact = Arc::new(Artifact::load(&path).unwrap());
+    let Err(Error::Link(message)) = Instance::new(
+        artifact,
+        &wasmpi_launcher::wasi::host_functions(),
+        WasiCtx::default(),
+    ) else {
+        panic!("instantiation must fail")
+    };
+    assert!(
+        message.contains("env.MPI_Bogus") && message.contains("env.other_missing"),
+        "{message}"
+    );
+}
+
+/// Re-emits an artifact after changing its metadata (with a valid checksum).
+fn with_metadata(bytes: &[u8], change: impl FnOnce(&mut Metadata)) -> Vec<u8> {
+    use object::{Object, ObjectSection};
+    let file = object::File::parse(bytes).unwrap();
+    let section = |name: &str| file.section_by_name(name).unwrap().data().unwrap().to_vec();
+    let meta_section = section(artifact::METADATA_SECTION);
+    let (_, encoded) = Header::parse(&meta_section).unwrap();
+    let mut metadata = Metadata::decode(encoded).unwrap();
+    change(&mut metadata);
+    emit::artifact_bytes(
+        &metadata,
+        &section(artifact::TEXT_SECTION),
+        &section(artifact::DATA_SECTION),
+    )
+    .unwrap()
+}
+
+fn load_error(bytes: &[u8]) -> String {
+    let (_dir, path) = write_artifact(bytes);
+    match Artifact::load(&path) {
+        Ok(_) => panic!("artifact must be refused"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn artifacts_from_another_version_are_refused() {
+    let (bytes, _) = compiled(MODULE);
+    let message = load_error(&with_metadata(&bytes, |m| {
+        m.compiler_version = "0.0.0-other".into()
+    }));
+    assert!(
+        message.contains("built by wasmpi 0.0.0-other") && message.contains("recompile"),
+        "{message}"
+    );
+}
+
+#[test]
+fn artifacts_needing_a_missing_cpu_feature_are_refused_and_name_it() {
+    let (bytes, _) = compiled(MODULE);
+    let message = load_error(&with_metadata(&bytes, |m| {
+        m.cpu_features.push("imaginary-simd".into())
+    }));
+    assert!(
+        message.contains("imaginary-simd") && message.contains("lacks"),
+        "{message}"
+    );
+}
+
+#[test]
+fn artifacts_for_another_architecture_are_refused() {
+    let (bytes, _) = compiled(MODULE);
+    let other = if cfg!(target_arch = "x86_64") {
+        "aarch64"
+    } else {
+        "x86_64"
+    };
+    let message = load_error(&with_metadata(&bytes, |m| m.arch = other.into()));
+    assert!(
+        message.contains(&format!("compiled for {other}")),
+        "{message}"
+    );
+}
+
+#[test]
+fn foreign_files_and_bad_headers_are_refused() {
+    let message = load_error(b"\x7fELF but not really an object");
+    assert!(message.contains("not a wasmpi artifact"), "{message}");
+    let (bytes, _) = compiled(MODULE);
+    let mut wrong_format = bytes.clone();
+    let at = find(&wrong_format, &artifact::MAGIC);
+    wrong_format[at + 8] ^= 0xff;
+    let message = load_error(&wrong_format);
+    assert!(message.contains("format version"), "{message}");
+    let mut bad_magic = bytes;
+    bad_magic[at] ^= 0xff;
+    let message = load_error(&bad_magic);
+    assert!(message.contains("not a wasmpi artifact"), "{message}");
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("magic present")
+}
