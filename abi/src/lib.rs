@@ -17,6 +17,7 @@
 pub mod artifact;
 pub mod cache;
 pub mod cpu;
+pub mod mpi;
 pub mod trap;
 pub mod types;
 pub mod vmctx;
@@ -32,3 +33,8 @@ pub const WASM_PAGE_SIZE: u64 = 65536;
 
 /// Largest number of pages a 32-bit linear memory may have (4 GiB).
 pub const WASM_MAX_PAGES: u64 = 65536;
+
+/// The guest `mpi.h` (`abi/include/mpi.h`): what wasm32 MPI programs compile against.
+/// Written by hand, checked against [`mpi`] by `abi/tests/mpi_header.rs`; embedded in `wasmpi`
+/// so that `wasmpi cc` needs no installed header.
+pub const MPI_H: &str = include_str!("../include/mpi.h");

@@ -6,6 +6,7 @@
 //! [`wasmpi_abi::artifact`]; [`cache`] stores it atomically.
 
 pub mod cache;
+pub mod cc;
 pub mod codegen;
 pub mod emit;
 pub mod link;

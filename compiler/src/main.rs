@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use wasmpi_compiler::target::{OptLevel, Target};
-use wasmpi_compiler::{cache, compile_module, Options};
+use wasmpi_compiler::{cache, cc, compile_module, Options};
 
 /// Ahead-of-time compiler for MPI programs compiled to WebAssembly.
 ///
@@ -42,22 +42,48 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Compile C for wasm32-wasi with wasmpi's mpi.h: clang with the right target, sysroot
+    /// and flags, like `mpicc`. Also available as `wasmpicc` (symlink or copy).
+    ///
+    /// Example: `wasmpi cc -O2 ring.c -o ring.wasm`, or `CC=wasmpicc make`.
+    #[command(disable_help_flag = true)]
+    Cc {
+        /// Arguments passed to clang.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Compile C++ for wasm32-wasi with wasmpi's mpi.h and libc++ (no exceptions), like
+    /// `mpicxx`. Also available as `wasmpicxx`.
+    #[command(name = "c++", alias = "cxx", disable_help_flag = true)]
+    Cxx {
+        /// Arguments passed to clang++.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Compile {
-            input,
-            output,
-            opt,
-            jobs,
-            verbose,
-        } => compile(&input, output.as_deref(), opt, jobs, verbose),
+    let argv0 = std::env::args().next().unwrap_or_default();
+    let result = match cc::language_of_program_name(&argv0) {
+        Some(language) => cc::run(language, &std::env::args().skip(1).collect::<Vec<_>>()),
+        None => match Cli::parse().command {
+            Command::Compile {
+                input,
+                output,
+                opt,
+                jobs,
+                verbose,
+            } => compile(&input, output.as_deref(), opt, jobs, verbose).map(|()| 0),
+            Command::Cc { args } => cc::run(cc::Language::C, &args),
+            Command::Cxx { args } => cc::run(cc::Language::Cxx, &args),
+        },
     };
-    if let Err(error) = result {
-        eprintln!("wasmpi: error: {error:#}");
-        std::process::exit(1);
+    match result {
+        Ok(status) => std::process::exit(status),
+        Err(error) => {
+            eprintln!("wasmpi: error: {error:#}");
+            std::process::exit(1);
+        }
     }
 }
 
