@@ -17,6 +17,7 @@
 pub mod artifact;
 mod builtins;
 mod enter;
+pub mod guest;
 pub mod host;
 mod instance;
 pub mod memory;

@@ -32,7 +32,7 @@ fn now(clock: ClockId) -> u64 {
 /// `clock_res_get(id, resolution)`.
 pub(crate) fn clock_res_get(mem: &mut [u8], _cx: &mut WasiCtx, id: u32, out: u32) -> WasiResult {
     let res = ns(rustix::time::clock_getres(host_clock(id)?)).max(1);
-    mem::write_u64(mem, out, res)
+    Ok(mem::write_u64(mem, out, res)?)
 }
 
 /// `clock_time_get(id, precision, time)`; `precision` is a hint and ignored.
@@ -43,7 +43,7 @@ pub(crate) fn clock_time_get(
     _precision: u64,
     out: u32,
 ) -> WasiResult {
-    mem::write_u64(mem, out, now(host_clock(id)?))
+    Ok(mem::write_u64(mem, out, now(host_clock(id)?))?)
 }
 
 /// Most subscriptions one `poll_oneoff` accepts (bounds host memory use).
@@ -245,7 +245,7 @@ pub(crate) fn poll_oneoff(
             mem::write_bytes(mem, mem::element(out, i, SIZEOF_EVENT)?, ev)?;
         }
         let n = u32::try_from(events.len()).map_err(|_| Errno::OVERFLOW)?;
-        return mem::write_u32(mem, nevents, n);
+        return Ok(mem::write_u32(mem, nevents, n)?);
     }
 }
 

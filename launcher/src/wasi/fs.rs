@@ -90,7 +90,7 @@ fn filestat_bytes(st: &Stat) -> [u8; SIZEOF_FILESTAT] {
 
 /// Writes the `filestat` of `st` at guest address `buf`.
 fn write_filestat(mem: &mut [u8], buf: u32, st: &Stat) -> WasiResult {
-    mem::write_bytes(mem, buf, &filestat_bytes(st))
+    Ok(mem::write_bytes(mem, buf, &filestat_bytes(st))?)
 }
 
 /// A WASI timestamp as a host `timespec`.
@@ -330,7 +330,7 @@ pub(crate) fn fd_fdstat_get(mem: &mut [u8], cx: &mut WasiCtx, fd: u32, buf: u32)
     b[2..4].copy_from_slice(&flags.to_le_bytes());
     b[8..16].copy_from_slice(&e.rights_base.to_le_bytes());
     b[16..24].copy_from_slice(&e.rights_inheriting.to_le_bytes());
-    mem::write_bytes(mem, buf, &b)
+    Ok(mem::write_bytes(mem, buf, &b)?)
 }
 
 /// `fd_fdstat_set_flags(fd, flags)`: only `APPEND` and `NONBLOCK` can change on Linux.
@@ -415,7 +415,7 @@ pub(crate) fn fd_read(
     mem::check_writable(mem, nread, 4)?;
     let ranges = mem::iovecs(mem, iovs, iovs_len)?;
     let n = host_readv(e.fd.as_fd(), mem, &ranges, None)?;
-    mem::write_u32(mem, nread, n)
+    Ok(mem::write_u32(mem, nread, n)?)
 }
 
 /// `fd_pread(fd, iovs, iovs_len, offset, nread)`: reads at `offset`, not moving the position.
@@ -432,7 +432,7 @@ pub(crate) fn fd_pread(
     mem::check_writable(mem, nread, 4)?;
     let ranges = mem::iovecs(mem, iovs, iovs_len)?;
     let n = host_readv(e.fd.as_fd(), mem, &ranges, Some(offset))?;
-    mem::write_u32(mem, nread, n)
+    Ok(mem::write_u32(mem, nread, n)?)
 }
 
 /// `fd_write(fd, iovs, iovs_len, nwritten)`.
@@ -448,7 +448,7 @@ pub(crate) fn fd_write(
     mem::check_writable(mem, nwritten, 4)?;
     let ranges = mem::iovecs(mem, iovs, iovs_len)?;
     let n = host_writev(e.fd.as_fd(), mem, &ranges, None)?;
-    mem::write_u32(mem, nwritten, n)
+    Ok(mem::write_u32(mem, nwritten, n)?)
 }
 
 /// `fd_pwrite(fd, iovs, iovs_len, offset, nwritten)`: writes at `offset`, not moving the
@@ -466,7 +466,7 @@ pub(crate) fn fd_pwrite(
     mem::check_writable(mem, nwritten, 4)?;
     let ranges = mem::iovecs(mem, iovs, iovs_len)?;
     let n = host_writev(e.fd.as_fd(), mem, &ranges, Some(offset))?;
-    mem::write_u32(mem, nwritten, n)
+    Ok(mem::write_u32(mem, nwritten, n)?)
 }
 
 /// `fd_prestat_get(fd, buf)`: `{tag: u8 = dir, name_len: u32}` for a preopened directory,
@@ -477,7 +477,7 @@ pub(crate) fn fd_prestat_get(mem: &mut [u8], cx: &mut WasiCtx, fd: u32, buf: u32
     let mut b = [0u8; SIZEOF_PRESTAT];
     b[0] = PREOPENTYPE_DIR;
     b[4..8].copy_from_slice(&len.to_le_bytes());
-    mem::write_bytes(mem, buf, &b)
+    Ok(mem::write_bytes(mem, buf, &b)?)
 }
 
 /// `fd_prestat_dir_name(fd, path, path_len)`: the guest name of a preopened directory (no
@@ -493,7 +493,7 @@ pub(crate) fn fd_prestat_dir_name(
     if usize::try_from(path_len).map_or(true, |l| l < name.len()) {
         return Err(Errno::NAMETOOLONG);
     }
-    mem::write_bytes(mem, path, name)
+    Ok(mem::write_bytes(mem, path, name)?)
 }
 
 fn preopen_name(cx: &WasiCtx, fd: u32) -> WasiResult<&[u8]> {
@@ -551,7 +551,7 @@ pub(crate) fn fd_readdir(
         }
     }
     let used = u32::try_from(used).map_err(|_| Errno::OVERFLOW)?;
-    mem::write_u32(mem, bufused, used)
+    Ok(mem::write_u32(mem, bufused, used)?)
 }
 
 /// Appends as much of `bytes` as fits to `out[*used..]`.
@@ -633,7 +633,7 @@ pub(crate) fn fd_seek(
         return Err(Errno::BADF);
     }
     let n = rustix::fs::seek(&e.fd, pos)?;
-    mem::write_u64(mem, newoffset, n)
+    Ok(mem::write_u64(mem, newoffset, n)?)
 }
 
 /// `fd_tell(fd, offset)`.
@@ -726,7 +726,7 @@ pub(crate) fn path_open(
     })?;
     if let Err(e) = mem::write_u32(mem, opened_fd, new_fd) {
         let _ = cx.fds.remove(new_fd);
-        return Err(e);
+        return Err(e.into());
     }
     Ok(())
 }
@@ -953,5 +953,9 @@ pub(crate) fn path_readlink(
         .min(usize::try_from(buf_len).unwrap_or(usize::MAX));
     let bytes = target.get(..n).ok_or(Errno::FAULT)?;
     mem::write_bytes(mem, buf, bytes)?;
-    mem::write_u32(mem, bufused, u32::try_from(n).map_err(|_| Errno::OVERFLOW)?)
+    Ok(mem::write_u32(
+        mem,
+        bufused,
+        u32::try_from(n).map_err(|_| Errno::OVERFLOW)?,
+    )?)
 }

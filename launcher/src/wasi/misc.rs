@@ -35,7 +35,7 @@ fn write_sizes(mem: &mut [u8], strings: &[Vec<u8>], count_ptr: u32, size_ptr: u3
         })
         .ok_or(Errno::OVERFLOW)?;
     mem::write_u32(mem, count_ptr, count)?;
-    mem::write_u32(mem, size_ptr, size)
+    Ok(mem::write_u32(mem, size_ptr, size)?)
 }
 
 /// `args_get(argv, argv_buf)`.
