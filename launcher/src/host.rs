@@ -62,6 +62,11 @@ impl<'a> Caller<'a> {
         &mut self.state.wasi
     }
 
+    /// Memory and MPI state, for MPI trampolines.
+    pub fn mpi_cx(&mut self) -> crate::mpi::Cx<'_> {
+        self.state.mpi_cx()
+    }
+
     /// Both at once.
     pub fn memory_and_wasi(&mut self) -> (&mut [u8], &mut WasiCtx) {
         self.state.memory_and_wasi()

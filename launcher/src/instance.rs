@@ -21,6 +21,8 @@ pub struct InstanceState {
     memory: Option<LinearMemory>,
     /// WASI state of the program.
     pub(crate) wasi: WasiCtx,
+    /// MPI state, created at the first MPI call.
+    mpi: Option<Box<crate::mpi::Mpi>>,
     tables: Vec<Vec<usize>>,
     dropped_data: Vec<bool>,
     dropped_elements: Vec<bool>,
@@ -70,6 +72,16 @@ impl InstanceState {
             None => &mut [],
         };
         (memory, &mut self.wasi)
+    }
+
+    /// Memory and MPI state, for an MPI trampoline.
+    pub fn mpi_cx(&mut self) -> crate::mpi::Cx<'_> {
+        let mpi = self.mpi.get_or_insert_with(Box::default);
+        let memory = match &mut self.memory {
+            Some(memory) => memory.as_mut_slice(),
+            None => &mut [],
+        };
+        crate::mpi::Cx::new(memory, mpi)
     }
 
     fn funcref_address(&mut self, func: u32) -> usize {
@@ -192,6 +204,7 @@ impl Instance {
             offsets,
             memory,
             wasi,
+            mpi: None,
             tables: meta
                 .tables
                 .iter()

@@ -21,6 +21,7 @@ pub mod guest;
 pub mod host;
 mod instance;
 pub mod memory;
+pub mod mpi;
 pub mod perfmap;
 pub mod resolve;
 mod signals;
@@ -31,6 +32,13 @@ pub use artifact::Artifact;
 pub use instance::Instance;
 use wasmpi_abi::trap::TrapKind;
 use wasmpi_abi::types::ValType;
+
+/// Every host function a program can import: WASI preview 1 and MPI.
+pub fn host_functions() -> Vec<host::HostFunc> {
+    let mut all = wasi::host_functions();
+    all.extend(mpi::host_functions());
+    all
+}
 
 /// A wasm value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

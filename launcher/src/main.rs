@@ -50,6 +50,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(status) => ExitCode::from(status),
         Err(Error::Trap(trap)) => {
+            wasmpi_launcher::mpi::abort_job_if_running(&trap.to_string(), trap.kind.exit_status());
             eprintln!("wasmpirun: {trap}");
             ExitCode::from(trap.kind.exit_status() as u8)
         }
@@ -108,7 +109,7 @@ fn run(cli: &Cli) -> Result<u8, Error> {
         perfmap::write(&artifact)
             .map_err(|e| Error::Resource(format!("cannot write perf map: {e}")))?;
     }
-    let mut instance = Instance::new(artifact, &wasmpi_launcher::wasi::host_functions(), wasi)?;
+    let mut instance = Instance::new(artifact, &wasmpi_launcher::host_functions(), wasi)?;
     match instance.call("_start", &[]) {
         Ok(_) => Ok(0),
         Err(Error::Exit(code)) => Ok(code as u8),

@@ -1,0 +1,279 @@
+//! What a trampoline works with: guest memory and the MPI state, with the checks and
+//! conversions every MPI function needs.
+
+use super::state::{Datatype, Mpi};
+use crate::guest;
+use mpi::ffi;
+use std::ffi::{c_int, c_void};
+use wasmpi_abi::mpi as abi;
+
+/// An MPI error as the guest sees it: an error class and a message for fatal reports.
+#[derive(Debug)]
+pub struct MpiError {
+    /// Guest error class.
+    pub class: i32,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Result of an MPI function.
+pub type MpiResult<T> = Result<T, MpiError>;
+
+impl MpiError {
+    /// An error of guest class `class`.
+    pub fn new(class: i32, message: impl Into<String>) -> MpiError {
+        MpiError {
+            class,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<guest::OutOfBounds> for MpiError {
+    fn from(_: guest::OutOfBounds) -> MpiError {
+        MpiError::new(abi::MPI_ERR_ARG, "an argument points outside linear memory")
+    }
+}
+
+/// Guest memory and MPI state, for the duration of one MPI call.
+pub struct Cx<'a> {
+    mem: &'a mut [u8],
+    /// The MPI state.
+    pub mpi: &'a mut Mpi,
+    /// Communicator whose error handler applies to this call.
+    errors_on: i32,
+}
+
+impl<'a> Cx<'a> {
+    /// A context over `mem` and `mpi`.
+    pub fn new(mem: &'a mut [u8], mpi: &'a mut Mpi) -> Cx<'a> {
+        Cx {
+            mem,
+            mpi,
+            errors_on: abi::MPI_COMM_WORLD,
+        }
+    }
+
+    /// Linear memory.
+    pub fn mem(&mut self) -> &mut [u8] {
+        self.mem
+    }
+
+    /// Checks a host return code.
+    pub fn check(&self, rc: c_int) -> MpiResult<()> {
+        if rc == 0 {
+            return Ok(());
+        }
+        let mut class = 0;
+        let mut text = vec![0u8; 1024];
+        let mut len = 0;
+        // SAFETY: plain queries with valid out-pointers; the buffer has MPI_MAX_ERROR_STRING room.
+        unsafe {
+            ffi::MPI_Error_class(rc, &mut class);
+            ffi::MPI_Error_string(rc, text.as_mut_ptr().cast(), &mut len);
+        }
+        text.truncate(usize::try_from(len).unwrap_or(0));
+        Err(MpiError::new(
+            self.mpi.error_class_to_guest(class),
+            String::from_utf8_lossy(&text).into_owned(),
+        ))
+    }
+
+    /// The host communicator behind guest handle `handle`; errors of this call then go to its
+    /// error handler.
+    pub fn comm(&mut self, handle: i32) -> MpiResult<ffi::MPI_Comm> {
+        match self.mpi.comms.get(handle) {
+            Some(comm) => {
+                self.errors_on = handle;
+                Ok(comm.host)
+            }
+            None => Err(MpiError::new(
+                abi::MPI_ERR_COMM,
+                format!("invalid communicator handle {handle}"),
+            )),
+        }
+    }
+
+    /// The datatype behind guest handle `handle`.
+    pub fn datatype(&self, handle: i32) -> MpiResult<Datatype> {
+        self.mpi.datatypes.get(handle).copied().ok_or_else(|| {
+            MpiError::new(
+                abi::MPI_ERR_TYPE,
+                format!("invalid datatype handle {handle}"),
+            )
+        })
+    }
+
+    /// The host operation behind guest handle `handle`.
+    pub fn op(&self, handle: i32) -> MpiResult<ffi::MPI_Op> {
+        self.mpi.ops.get(handle).copied().ok_or_else(|| {
+            MpiError::new(
+                abi::MPI_ERR_OP,
+                format!("invalid operation handle {handle}"),
+            )
+        })
+    }
+
+    /// Host pointer for a buffer of `count` elements of `datatype` at guest address `addr`,
+    /// after checking that every byte the datatype touches lies inside linear memory.
+    pub fn buffer(&self, addr: u32, count: i32, datatype: &Datatype) -> MpiResult<*mut c_void> {
+        if count < 0 {
+            return Err(MpiError::new(
+                abi::MPI_ERR_COUNT,
+                format!("negative count {count}"),
+            ));
+        }
+        let size = self.mem.len() as i128;
+        if count > 0 && datatype.size > 0 {
+            let first = i128::from(addr) + i128::from(datatype.true_lb);
+            let last = first + i128::from(count - 1) * i128::from(datatype.extent);
+            let (low, high) = (
+                first.min(last),
+                first.max(last) + i128::from(datatype.true_extent),
+            );
+            if low < 0 || high > size {
+                return Err(MpiError::new(
+                    abi::MPI_ERR_BUFFER,
+                    format!(
+                        "buffer [{low:#x}, {high:#x}) of {count} x {} lies outside linear memory [0, {size:#x})",
+                        datatype.name
+                    ),
+                ));
+            }
+        } else if i128::from(addr) > size {
+            return Err(MpiError::new(
+                abi::MPI_ERR_BUFFER,
+                format!("buffer address {addr:#x} lies outside linear memory"),
+            ));
+        }
+        // SAFETY: addr <= memory size, and the memory is one mapping starting at mem's base.
+        Ok(unsafe { self.mem.as_ptr().add(addr as usize) } as *mut c_void)
+    }
+
+    /// Like [`Cx::buffer`], for a guest handle, returning the host datatype too.
+    pub fn typed_buffer(
+        &self,
+        addr: u32,
+        count: i32,
+        datatype: i32,
+    ) -> MpiResult<(*mut c_void, ffi::MPI_Datatype)> {
+        let dt = self.datatype(datatype)?;
+        Ok((self.buffer(addr, count, &dt)?, dt.host))
+    }
+
+    /// Like [`Cx::typed_buffer`], but `MPI_IN_PLACE` becomes the host's `MPI_IN_PLACE`.
+    pub fn buffer_or_in_place(
+        &self,
+        addr: u32,
+        count: i32,
+        datatype: i32,
+    ) -> MpiResult<(*mut c_void, ffi::MPI_Datatype)> {
+        if addr == abi::MPI_IN_PLACE as u32 {
+            let host = self
+                .datatype(datatype)
+                .map(|d| d.host)
+                .unwrap_or(self.mpi.host.datatypes["MPI_DATATYPE_NULL"]);
+            return Ok((self.mpi.in_place, host));
+        }
+        self.typed_buffer(addr, count, datatype)
+    }
+
+    /// Reads a guest `int`.
+    pub fn read_i32(&self, addr: u32) -> MpiResult<i32> {
+        Ok(guest::read_u32(self.mem, addr)? as i32)
+    }
+
+    /// Writes a guest `int`.
+    pub fn write_i32(&mut self, addr: u32, value: i32) -> MpiResult<()> {
+        Ok(guest::write_u32(self.mem, addr, value as u32)?)
+    }
+
+    /// Reads `count` guest `int`s.
+    pub fn read_i32s(&self, addr: u32, count: i32) -> MpiResult<Vec<i32>> {
+        let count = u32::try_from(count)
+            .map_err(|_| MpiError::new(abi::MPI_ERR_COUNT, format!("negative count {count}")))?;
+        let bytes = guest::slice(
+            self.mem,
+            addr,
+            count.checked_mul(4).ok_or(guest::OutOfBounds)?,
+        )?;
+        Ok(bytes
+            .chunks_exact(4)
+            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
+
+    /// Writes guest `int`s.
+    pub fn write_i32s(&mut self, addr: u32, values: &[i32]) -> MpiResult<()> {
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        Ok(guest::write_bytes(self.mem, addr, &bytes)?)
+    }
+
+    /// Writes a host status to the guest `MPI_Status` at `addr` (nothing for
+    /// `MPI_STATUS_IGNORE`).
+    pub fn write_status(&mut self, addr: u32, status: &ffi::MPI_Status) -> MpiResult<()> {
+        if addr == 0 {
+            return Ok(());
+        }
+        let mut bytes: ffi::MPI_Count = 0;
+        let mut cancelled = 0;
+        // SAFETY: status is a valid host status; out-pointers are valid.
+        unsafe {
+            ffi::MPI_Get_elements_x(status, self.mpi.host.datatypes["MPI_BYTE"], &mut bytes);
+            ffi::MPI_Test_cancelled(status, &mut cancelled);
+        }
+        let mut out = [0u8; abi::STATUS_SIZE as usize];
+        let field = |out: &mut [u8], at: u32, value: &[u8]| {
+            out[at as usize..at as usize + value.len()].copy_from_slice(value)
+        };
+        field(
+            &mut out,
+            abi::STATUS_SOURCE,
+            &self.mpi.rank_to_guest(status.MPI_SOURCE).to_le_bytes(),
+        );
+        field(
+            &mut out,
+            abi::STATUS_TAG,
+            &self.mpi.tag_to_guest(status.MPI_TAG).to_le_bytes(),
+        );
+        field(
+            &mut out,
+            abi::STATUS_ERROR,
+            &self
+                .mpi
+                .error_class_to_guest(status.MPI_ERROR)
+                .to_le_bytes(),
+        );
+        field(&mut out, abi::STATUS_CANCELLED, &cancelled.to_le_bytes());
+        field(&mut out, abi::STATUS_COUNT, &bytes.to_le_bytes());
+        Ok(guest::write_bytes(self.mem, addr, &out)?)
+    }
+
+    /// Checks that a guest status can be written at `addr`, before the call that fills it.
+    pub fn check_status(&self, addr: u32) -> MpiResult<()> {
+        if addr != 0 {
+            guest::check_writable(self.mem, addr, abi::STATUS_SIZE as usize)?;
+        }
+        Ok(())
+    }
+
+    /// Ends a call: the error code for the guest, after applying the error handler.
+    pub fn finish(&mut self, function: &str, result: MpiResult<()>) -> i32 {
+        let Err(error) = result else {
+            return abi::MPI_SUCCESS;
+        };
+        let handler = self
+            .mpi
+            .comms
+            .get(self.errors_on)
+            .map_or(abi::MPI_ERRORS_ARE_FATAL, |c| c.errhandler);
+        if handler == abi::MPI_ERRORS_RETURN {
+            return error.class;
+        }
+        super::env::abort_job(
+            self.mpi,
+            &format!("{function}: {}", error.message),
+            error.class,
+        )
+    }
+}

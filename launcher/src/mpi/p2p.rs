@@ -1,0 +1,431 @@
+//! Point-to-point communication and requests.
+
+use super::cx::{Cx, MpiError, MpiResult};
+use super::state::Request;
+use mpi::ffi;
+use std::ffi::c_int;
+use std::mem::MaybeUninit;
+use wasmpi_abi::mpi as abi;
+
+/// A zeroed host status to be filled by the host MPI.
+pub(super) fn empty_status() -> ffi::MPI_Status {
+    // SAFETY: MPI_Status is a plain C struct of integers; all-zero is a valid value.
+    unsafe { MaybeUninit::zeroed().assume_init() }
+}
+
+type SendFn = unsafe extern "C" fn(
+    *const std::ffi::c_void,
+    c_int,
+    ffi::MPI_Datatype,
+    c_int,
+    c_int,
+    ffi::MPI_Comm,
+) -> c_int;
+
+fn send_with(
+    cx: &mut Cx,
+    f: SendFn,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    tag: i32,
+    comm: i32,
+) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    let (ptr, dt) = cx.typed_buffer(buf, count, datatype)?;
+    let dest = cx.mpi.rank_to_host(dest);
+    // SAFETY: the buffer was checked to lie in linear memory; handles are live host handles.
+    cx.check(unsafe { f(ptr, count, dt, dest, tag, comm) })
+}
+
+fn send(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    tag: i32,
+    comm: i32,
+) -> MpiResult<()> {
+    send_with(cx, ffi::MPI_Send, buf, count, datatype, dest, tag, comm)
+}
+
+fn ssend(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    tag: i32,
+    comm: i32,
+) -> MpiResult<()> {
+    send_with(cx, ffi::MPI_Ssend, buf, count, datatype, dest, tag, comm)
+}
+
+fn rsend(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    tag: i32,
+    comm: i32,
+) -> MpiResult<()> {
+    send_with(cx, ffi::MPI_Rsend, buf, count, datatype, dest, tag, comm)
+}
+
+fn recv(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    source: i32,
+    tag: i32,
+    comm: i32,
+    status: u32,
+) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    let (ptr, dt) = cx.typed_buffer(buf, count, datatype)?;
+    cx.check_status(status)?;
+    let (source, tag) = (cx.mpi.rank_to_host(source), cx.mpi.tag_to_host(tag));
+    let mut st = empty_status();
+    // SAFETY: checked buffer, live handles, valid status out-pointer.
+    cx.check(unsafe { ffi::MPI_Recv(ptr, count, dt, source, tag, comm, &mut st) })?;
+    cx.write_status(status, &st)
+}
+
+fn sendrecv(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcount: i32,
+    sendtype: i32,
+    dest: i32,
+    sendtag: i32,
+    recvbuf: u32,
+    recvcount: i32,
+    recvtype: i32,
+    source: i32,
+    recvtag: i32,
+    comm: i32,
+    status: u32,
+) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    let (sptr, sdt) = cx.typed_buffer(sendbuf, sendcount, sendtype)?;
+    let (rptr, rdt) = cx.typed_buffer(recvbuf, recvcount, recvtype)?;
+    cx.check_status(status)?;
+    let (dest, source, recvtag) = (
+        cx.mpi.rank_to_host(dest),
+        cx.mpi.rank_to_host(source),
+        cx.mpi.tag_to_host(recvtag),
+    );
+    let mut st = empty_status();
+    // SAFETY: checked buffers, live handles, valid status out-pointer.
+    cx.check(unsafe {
+        ffi::MPI_Sendrecv(
+            sptr, sendcount, sdt, dest, sendtag, rptr, recvcount, rdt, source, recvtag, comm,
+            &mut st,
+        )
+    })?;
+    cx.write_status(status, &st)
+}
+
+/// Stores a new host request and writes its guest handle to `out`.
+pub(super) fn new_request(
+    cx: &mut Cx,
+    out: u32,
+    host: ffi::MPI_Request,
+    persistent: bool,
+    keep: Option<Box<dyn std::any::Any>>,
+) -> MpiResult<()> {
+    let handle = cx.mpi.requests.insert(Request {
+        host,
+        persistent,
+        keep,
+    });
+    cx.write_i32(out, handle)
+}
+
+type IsendFn = unsafe extern "C" fn(
+    *const std::ffi::c_void,
+    c_int,
+    ffi::MPI_Datatype,
+    c_int,
+    c_int,
+    ffi::MPI_Comm,
+    *mut ffi::MPI_Request,
+) -> c_int;
+
+fn isend_with(
+    cx: &mut Cx,
+    f: IsendFn,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    tag: i32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    let (ptr, dt) = cx.typed_buffer(buf, count, datatype)?;
+    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
+    let dest = cx.mpi.rank_to_host(dest);
+    let mut req = cx.mpi.null_request();
+    // SAFETY: checked buffer (linear memory never moves or shrinks, so it stays valid until
+    // completion), live handles, valid request out-pointer.
+    cx.check(unsafe { f(ptr, count, dt, dest, tag, comm, &mut req) })?;
+    new_request(cx, request, req, false, None)
+}
+
+fn isend(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    tag: i32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    isend_with(
+        cx,
+        ffi::MPI_Isend,
+        buf,
+        count,
+        datatype,
+        dest,
+        tag,
+        comm,
+        request,
+    )
+}
+
+fn issend(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    tag: i32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    isend_with(
+        cx,
+        ffi::MPI_Issend,
+        buf,
+        count,
+        datatype,
+        dest,
+        tag,
+        comm,
+        request,
+    )
+}
+
+fn irsend(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    tag: i32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    isend_with(
+        cx,
+        ffi::MPI_Irsend,
+        buf,
+        count,
+        datatype,
+        dest,
+        tag,
+        comm,
+        request,
+    )
+}
+
+fn irecv(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    source: i32,
+    tag: i32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    let (ptr, dt) = cx.typed_buffer(buf, count, datatype)?;
+    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
+    let (source, tag) = (cx.mpi.rank_to_host(source), cx.mpi.tag_to_host(tag));
+    let mut req = cx.mpi.null_request();
+    // SAFETY: as in isend_with.
+    cx.check(unsafe { ffi::MPI_Irecv(ptr, count, dt, source, tag, comm, &mut req) })?;
+    new_request(cx, request, req, false, None)
+}
+
+/// The host requests behind `count` guest handles at `array` (null handles map to the host's
+/// null request).
+pub(super) fn host_requests(
+    cx: &Cx,
+    array: u32,
+    count: i32,
+) -> MpiResult<(Vec<i32>, Vec<ffi::MPI_Request>)> {
+    let handles = cx.read_i32s(array, count)?;
+    let hosts = handles
+        .iter()
+        .map(|&h| match h {
+            abi::MPI_REQUEST_NULL => Ok(cx.mpi.null_request()),
+            h => cx
+                .mpi
+                .requests
+                .get(h)
+                .map(|r| r.host)
+                .ok_or_else(|| invalid_request(h)),
+        })
+        .collect::<MpiResult<Vec<_>>>()?;
+    Ok((handles, hosts))
+}
+
+fn invalid_request(handle: i32) -> MpiError {
+    MpiError::new(
+        abi::MPI_ERR_REQUEST,
+        format!("invalid request handle {handle}"),
+    )
+}
+
+/// After the host completed requests: frees finished non-persistent ones (their guest
+/// handles become `MPI_REQUEST_NULL`) and updates persistent ones, for the entries in `which`.
+pub(super) fn retire(
+    cx: &mut Cx,
+    array: u32,
+    handles: &mut [i32],
+    hosts: &[ffi::MPI_Request],
+    which: impl Iterator<Item = usize>,
+) -> MpiResult<()> {
+    for i in which {
+        let handle = handles[i];
+        if handle == abi::MPI_REQUEST_NULL {
+            continue;
+        }
+        let persistent = cx.mpi.requests.get(handle).is_some_and(|r| r.persistent);
+        if persistent {
+            if let Some(r) = cx.mpi.requests.get_mut(handle) {
+                r.host = hosts[i];
+            }
+        } else {
+            cx.mpi.requests.remove(handle);
+            handles[i] = abi::MPI_REQUEST_NULL;
+        }
+    }
+    cx.write_i32s(array, handles)
+}
+
+/// Writes `statuses[i]` to the guest status array at `array` for each `i` in `which`.
+pub(super) fn write_statuses(
+    cx: &mut Cx,
+    array: u32,
+    statuses: &[ffi::MPI_Status],
+    which: impl Iterator<Item = usize>,
+) -> MpiResult<()> {
+    if array == 0 {
+        return Ok(());
+    }
+    for i in which {
+        let at = crate::guest::element(array, i as u32, abi::STATUS_SIZE)?;
+        cx.write_status(at, &statuses[i])?;
+    }
+    Ok(())
+}
+
+fn wait(cx: &mut Cx, request: u32, status: u32) -> MpiResult<()> {
+    waitall(cx, 1, request, status)
+}
+
+fn waitall(cx: &mut Cx, count: i32, requests: u32, statuses: u32) -> MpiResult<()> {
+    let (mut handles, mut hosts) = host_requests(cx, requests, count)?;
+    let mut st = vec![empty_status(); hosts.len()];
+    // SAFETY: arrays of `count` host requests and statuses.
+    cx.check(unsafe { ffi::MPI_Waitall(count, hosts.as_mut_ptr(), st.as_mut_ptr()) })?;
+    write_statuses(cx, statuses, &st, 0..hosts.len())?;
+    retire(cx, requests, &mut handles, &hosts, 0..hosts.len())
+}
+
+fn test(cx: &mut Cx, request: u32, flag: u32, status: u32) -> MpiResult<()> {
+    testall(cx, 1, request, flag, status)
+}
+
+fn testall(cx: &mut Cx, count: i32, requests: u32, flag: u32, statuses: u32) -> MpiResult<()> {
+    let (mut handles, mut hosts) = host_requests(cx, requests, count)?;
+    let mut st = vec![empty_status(); hosts.len()];
+    let mut done = 0;
+    // SAFETY: arrays of `count` host requests and statuses; valid flag out-pointer.
+    cx.check(unsafe { ffi::MPI_Testall(count, hosts.as_mut_ptr(), &mut done, st.as_mut_ptr()) })?;
+    cx.write_i32(flag, done)?;
+    if done != 0 {
+        write_statuses(cx, statuses, &st, 0..hosts.len())?;
+        retire(cx, requests, &mut handles, &hosts, 0..hosts.len())?;
+    }
+    Ok(())
+}
+
+fn probe(cx: &mut Cx, source: i32, tag: i32, comm: i32, status: u32) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    cx.check_status(status)?;
+    let (source, tag) = (cx.mpi.rank_to_host(source), cx.mpi.tag_to_host(tag));
+    let mut st = empty_status();
+    // SAFETY: live communicator, valid status out-pointer.
+    cx.check(unsafe { ffi::MPI_Probe(source, tag, comm, &mut st) })?;
+    cx.write_status(status, &st)
+}
+
+fn iprobe(cx: &mut Cx, source: i32, tag: i32, comm: i32, flag: u32, status: u32) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    cx.check_status(status)?;
+    let (source, tag) = (cx.mpi.rank_to_host(source), cx.mpi.tag_to_host(tag));
+    let mut st = empty_status();
+    let mut found = 0;
+    // SAFETY: live communicator, valid out-pointers.
+    cx.check(unsafe { ffi::MPI_Iprobe(source, tag, comm, &mut found, &mut st) })?;
+    cx.write_i32(flag, found)?;
+    if found != 0 {
+        cx.write_status(status, &st)?;
+    }
+    Ok(())
+}
+
+/// `MPI_Get_count` on a guest status: the received byte count over the datatype's size.
+fn get_count(cx: &mut Cx, status: u32, datatype: i32, count: u32) -> MpiResult<()> {
+    let dt = cx.datatype(datatype)?;
+    let bytes = crate::guest::read_u64(cx.mem(), status + abi::STATUS_COUNT)? as i64;
+    let value = match dt.size {
+        0 if bytes == 0 => 0,
+        0 => abi::MPI_UNDEFINED,
+        size if bytes % size == 0 => i32::try_from(bytes / size).unwrap_or(abi::MPI_UNDEFINED),
+        _ => abi::MPI_UNDEFINED,
+    };
+    cx.write_i32(count, value)
+}
+
+super::mpi_functions! {
+    send => MPI_Send(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
+    ssend => MPI_Ssend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
+    rsend => MPI_Rsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
+    recv => MPI_Recv(buf: u32, count: i32, datatype: i32, source: i32, tag: i32, comm: i32, status: u32);
+    sendrecv => MPI_Sendrecv(sendbuf: u32, sendcount: i32, sendtype: i32, dest: i32, sendtag: i32,
+        recvbuf: u32, recvcount: i32, recvtype: i32, source: i32, recvtag: i32, comm: i32, status: u32);
+    isend => MPI_Isend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
+    issend => MPI_Issend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
+    irsend => MPI_Irsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
+    irecv => MPI_Irecv(buf: u32, count: i32, datatype: i32, source: i32, tag: i32, comm: i32, request: u32);
+    wait => MPI_Wait(request: u32, status: u32);
+    waitall => MPI_Waitall(count: i32, requests: u32, statuses: u32);
+    test => MPI_Test(request: u32, flag: u32, status: u32);
+    testall => MPI_Testall(count: i32, requests: u32, flag: u32, statuses: u32);
+    probe => MPI_Probe(source: i32, tag: i32, comm: i32, status: u32);
+    iprobe => MPI_Iprobe(source: i32, tag: i32, comm: i32, flag: u32, status: u32);
+    get_count => MPI_Get_count(status: u32, datatype: i32, count: u32);
+}
