@@ -476,7 +476,7 @@ fn native_compiler(lang: Lang) -> &'static str {
 }
 
 /// `<tool> --version`, cached: part of the build cache key.
-fn tool_version(tool: &str) -> Result<String, String> {
+pub fn tool_version(tool: &str) -> Result<String, String> {
     static VERSIONS: Mutex<Vec<(String, Result<String, String>)>> = Mutex::new(Vec::new());
     let mut versions = VERSIONS.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((_, v)) = versions.iter().find(|(t, _)| t == tool) {
@@ -521,7 +521,7 @@ fn unique_suffix() -> String {
 }
 
 /// Runs a compiler; on failure returns its command line and stderr.
-fn compile(tool: &str, args: &[&OsStr]) -> Result<(), String> {
+pub fn compile(tool: &str, args: &[&OsStr]) -> Result<(), String> {
     let mut cmd = Command::new(tool);
     cmd.args(args);
     let out = cmd
@@ -606,7 +606,7 @@ pub struct Built {
 /// Builds `out` with `steps` (each writing the path it is given) unless a build with the
 /// same key already exists; writes to temporary names and renames into place, so parallel
 /// tests and test processes never see a partial file.
-fn build_cached(
+pub fn build_cached(
     out: &Path,
     steps: &dyn Fn(&Path, &Path) -> Result<(), String>,
 ) -> Result<(), String> {
