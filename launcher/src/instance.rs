@@ -30,6 +30,21 @@ pub struct InstanceState {
     stack: Stack,
 }
 
+/// The state of the instance whose wasm code is running on this thread (innermost), for
+/// host callbacks that the host MPI invokes (user-defined reductions).
+///
+/// # Safety
+/// The caller must not keep the reference beyond the callback, nor hold another reference to
+/// the same state while using it.
+pub unsafe fn running_state<'a>() -> Option<&'a mut InstanceState> {
+    let activation = enter::current();
+    if activation.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null activation is live and its vmctx belongs to a live instance.
+    unsafe { Some(&mut *state_of((*activation).vmctx)) }
+}
+
 /// The state behind a VM context.
 ///
 /// # Safety
@@ -81,7 +96,7 @@ impl InstanceState {
             Some(memory) => memory.as_mut_slice(),
             None => &mut [],
         };
-        crate::mpi::Cx::new(memory, mpi)
+        crate::mpi::Cx::new(memory, mpi, &mut self.wasi)
     }
 
     fn funcref_address(&mut self, func: u32) -> usize {
@@ -348,18 +363,56 @@ impl Instance {
 
     /// Calls function `index` (imports first) with `args`.
     pub fn call_index(&mut self, index: u32, args: &[Val]) -> Result<Vec<Val>, Error> {
+        let meta = self.state.artifact.metadata();
+        if index >= meta.num_funcs() {
+            return Err(Error::NoSuchExport(format!("function {index}")));
+        }
+        let name = meta.func_name(index);
+        let callee: vmctx::FuncRef = self.state.read(self.state.offsets.funcref(index));
+        self.state.call_funcref(callee, &name, args)
+    }
+}
+
+impl InstanceState {
+    /// Calls the function a guest function pointer (an index into table 0) designates, from
+    /// a host function that wasm called (MPI user-defined reductions, error handlers).
+    pub fn call_function_pointer(&mut self, pointer: u32, args: &[Val]) -> Result<Vec<Val>, Error> {
+        let entry = self
+            .tables
+            .first()
+            .and_then(|t| t.get(pointer as usize))
+            .copied()
+            .unwrap_or(0);
+        if entry == 0 {
+            return Err(Error::Call(format!(
+                "function pointer {pointer} designates no function"
+            )));
+        }
+        // SAFETY: non-null table entries point at FuncRefs inside this instance's VM context.
+        let callee = unsafe { *(entry as *const vmctx::FuncRef) };
+        self.call_funcref(callee, &format!("function pointer {pointer}"), args)
+    }
+
+    /// Calls `callee` with `args` after checking them against its type; switches to the wasm
+    /// stack unless wasm is already running on this thread.
+    fn call_funcref(
+        &mut self,
+        callee: vmctx::FuncRef,
+        name: &str,
+        args: &[Val],
+    ) -> Result<Vec<Val>, Error> {
         crate::signals::ensure_installed();
-        let artifact = self.state.artifact.clone();
+        let artifact = self.artifact.clone();
         let meta = artifact.metadata();
-        let type_index = meta
-            .func_type_index(index)
-            .ok_or_else(|| Error::NoSuchExport(format!("function {index}")))?;
-        let ty = &meta.types[type_index as usize];
+        let type_index = callee.type_index;
+        let ty = meta
+            .types
+            .get(type_index as usize)
+            .ok_or_else(|| Error::Call(format!("`{name}` has no valid type")))?;
         let arg_types: Vec<ValType> = args.iter().map(Val::ty).collect();
         if arg_types != ty.params {
             return Err(Error::Call(format!(
-                "`{}` has type {ty}, called with {arg_types:?}",
-                meta.func_name(index)
+                "`{name}` has type {ty}, called with {arg_types:?}"
             )));
         }
         let mut values = vec![0u128; ty.params.len().max(ty.results.len())];
@@ -369,13 +422,12 @@ impl Instance {
         let text = artifact.text();
         let text_range = (text.as_ptr() as usize, text.as_ptr() as usize + text.len());
         let trampoline = text_range.0 + meta.trampolines[type_index as usize].offset as usize;
-        let callee: vmctx::FuncRef = self.state.read(self.state.offsets.funcref(index));
         let nested = !enter::current().is_null();
-        let stack_top = if nested { 0 } else { self.state.stack.top() };
-        let vmctx = self.state.vmctx_ptr();
-        // SAFETY: the trampoline was compiled for `ty`, the callee's type was checked to be
-        // `ty`, `values` has a slot for every parameter and result, and vmctx is this
-        // instance's fully initialized VM context.
+        let stack_top = if nested { 0 } else { self.stack.top() };
+        let vmctx = self.vmctx_ptr();
+        // SAFETY: the trampoline was compiled for `ty`, the callee's type index is `ty`'s,
+        // `values` has a slot for every parameter and result, and vmctx is this instance's
+        // fully initialized VM context.
         let outcome = unsafe {
             enter::call_wasm(
                 trampoline,

@@ -40,16 +40,19 @@ pub struct Cx<'a> {
     mem: &'a mut [u8],
     /// The MPI state.
     pub mpi: &'a mut Mpi,
+    /// The WASI state (preopened directories resolve MPI-IO file names).
+    pub wasi: &'a mut crate::wasi::WasiCtx,
     /// Communicator whose error handler applies to this call.
     errors_on: i32,
 }
 
 impl<'a> Cx<'a> {
-    /// A context over `mem` and `mpi`.
-    pub fn new(mem: &'a mut [u8], mpi: &'a mut Mpi) -> Cx<'a> {
+    /// A context over an instance's memory, MPI and WASI state.
+    pub fn new(mem: &'a mut [u8], mpi: &'a mut Mpi, wasi: &'a mut crate::wasi::WasiCtx) -> Cx<'a> {
         Cx {
             mem,
             mpi,
+            wasi,
             errors_on: abi::MPI_COMM_WORLD,
         }
     }
