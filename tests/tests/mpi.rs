@@ -1,165 +1,12 @@
-//! MPI programs: each is built natively with `mpicc` and to wasm with `wasmpi cc`, run under
-//! the host's `mpirun` on 1, 2 and 4 ranks (Open MPI also over TCP only), and must print the
-//! same lines (in any order across ranks) and exit the same way. Error programs run as wasm
-//! only and must fail the way the guest ABI promises.
+//! MPI programs under real `mpirun`: built natively with `mpicc` and to wasm with `wasmpi cc`,
+//! run on 1, 2 and 4 ranks (Open MPI also over TCP only); they must print the same lines (in
+//! any order across ranks) and exit the same way. Error programs run as wasm only and must fail
+//! the way the guest ABI promises. Other `mpi_*.rs` files cover further areas with the same
+//! harness (`common/mpi.rs`).
 
 mod common;
 
-use common::*;
-use std::collections::hash_map::DefaultHasher;
-use std::ffi::OsStr;
-use std::hash::{Hash, Hasher};
-use std::path::PathBuf;
-use std::process::Command;
-
-const MPI_PACKAGES: &str = "libopenmpi-dev openmpi-bin (or libmpich-dev mpich)";
-
-/// Rank counts every program runs with.
-const RANKS: &[u32] = &[1, 2, 4];
-
-fn source(name: &str) -> PathBuf {
-    workspace_root()
-        .join("tests")
-        .join("mpi")
-        .join(format!("{name}.c"))
-}
-
-/// Where builds of `name` go, keyed by its source, the guest header and the MPI compiler.
-fn build_path(name: &str, extension: &str) -> (PathBuf, PathBuf) {
-    let src = source(name);
-    let text = std::fs::read(&src).unwrap_or_else(|e| panic!("cannot read {}: {e}", src.display()));
-    let dir = work_dir().join("mpi");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut h = DefaultHasher::new();
-    (
-        &text,
-        wasmpi_abi::MPI_H,
-        tool_version("mpicc").unwrap_or_else(|e| panic!("{e}\ninstall {MPI_PACKAGES}")),
-    )
-        .hash(&mut h);
-    (
-        src,
-        dir.join(format!("{name}-{:016x}.{extension}", h.finish())),
-    )
-}
-
-/// Builds `name` natively with mpicc (cached by content).
-fn build_native(name: &str) -> PathBuf {
-    let (src, native) = build_path(name, "native");
-    build_cached(&native, &|out, _| {
-        compile(
-            "mpicc",
-            &[
-                OsStr::new("-O2"),
-                src.as_os_str(),
-                OsStr::new("-o"),
-                out.as_os_str(),
-            ],
-        )
-    })
-    .unwrap_or_else(|e| panic!("building {name} natively: {e}"));
-    native
-}
-
-/// Builds `name` with `wasmpi cc` (cached by content) and compiles it into the run cache.
-fn build_wasm(name: &str) -> PathBuf {
-    let (src, wasm) = build_path(name, "wasm");
-    let wasmpi = bins().wasmpi.to_string_lossy().into_owned();
-    build_cached(&wasm, &|out, _| {
-        compile(
-            &wasmpi,
-            &[
-                OsStr::new("cc"),
-                OsStr::new("-O2"),
-                src.as_os_str(),
-                OsStr::new("-o"),
-                out.as_os_str(),
-            ],
-        )
-    })
-    .unwrap_or_else(|e| panic!("building {name} with wasmpi cc: {e}"));
-    let compiled = wasmpi_compile(&wasm, run_cache(), &[]);
-    assert!(
-        compiled.status.success(),
-        "wasmpi compile {name}: {}",
-        compiled.describe()
-    );
-    wasm
-}
-
-/// `mpirun -np ranks [extra] program args`.
-fn mpirun(ranks: u32, extra: &[&str], program: &[&OsStr]) -> Command {
-    let mut cmd = Command::new("mpirun");
-    cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env(wasmpi_abi::cache::CACHE_DIR_ENV, run_cache())
-        .args([
-            "--oversubscribe",
-            "--bind-to",
-            "none",
-            "-np",
-            &ranks.to_string(),
-        ])
-        .args(extra)
-        .args(program);
-    cmd
-}
-
-fn sorted_lines(text: &str) -> Vec<String> {
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    lines.sort();
-    lines
-}
-
-fn run_both(name: &str, ranks: u32, extra: &[&str]) {
-    let (native, wasm) = (build_native(name), build_wasm(name));
-    let what = format!("{name} on {ranks} ranks {extra:?}");
-    let native_out = run(
-        &mut mpirun(ranks, extra, &[native.as_os_str()]),
-        &format!("{what} (native)"),
-    );
-    let wasm_out = run(
-        &mut mpirun(
-            ranks,
-            extra,
-            &[bins().wasmpirun.as_os_str(), wasm.as_os_str()],
-        ),
-        &format!("{what} (wasm)"),
-    );
-    assert_eq!(
-        native_out.status.code(),
-        Some(0),
-        "{what}: native run failed\n{}",
-        native_out.describe()
-    );
-    assert_eq!(
-        wasm_out.status.code(),
-        native_out.status.code(),
-        "{what}: exit status differs\n{}",
-        wasm_out.describe()
-    );
-    assert_eq!(
-        sorted_lines(&wasm_out.stdout_text()),
-        sorted_lines(&native_out.stdout_text()),
-        "{what}: output differs\n--- wasm:\n{}\n--- native:\n{}",
-        wasm_out.stdout_text(),
-        native_out.stdout_text()
-    );
-    assert!(
-        !wasm_out.stdout_text().is_empty(),
-        "{what}: printed nothing"
-    );
-}
-
-/// Runs `name` on every rank count, and over TCP only on 2 ranks (the network path).
-fn same_as_native(name: &str) {
-    for &ranks in RANKS {
-        run_both(name, ranks, &[]);
-    }
-    if tool_version("ompi_info").is_ok() {
-        run_both(name, 2, &["--mca", "btl", "self,tcp"]);
-    }
-}
+use common::mpi::*;
 
 #[test]
 fn point_to_point() {
@@ -169,16 +16,6 @@ fn point_to_point() {
 #[test]
 fn collectives() {
     same_as_native("coll_basic");
-}
-
-fn run_wasm(name: &str, ranks: u32, args: &[&str]) -> Output {
-    let wasm = build_wasm(name);
-    let mut program = vec![bins().wasmpirun.as_os_str(), wasm.as_os_str()];
-    program.extend(args.iter().map(OsStr::new));
-    run(
-        &mut mpirun(ranks, &[], &program),
-        &format!("{name} {args:?} on {ranks} ranks"),
-    )
 }
 
 #[test]

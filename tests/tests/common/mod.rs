@@ -15,6 +15,8 @@
 
 #![allow(dead_code)]
 
+pub mod mpi;
+
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::ffi::OsStr;
