@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and testing wasmpi needs, and only what is missing: the wasm32-wasi
 # C/C++ toolchain (clang, lld, wasi-libc, compiler-rt builtins, libc++/libc++abi), the native
-# one (gcc, g++, make), wabt, and Open MPI. Idempotent: when everything is installed it
+# one (gcc, g++, make), wabt, and both MPI implementations wasmpi is tested with (Open MPI
+# and MPICH). Idempotent: when everything is installed it
 # changes nothing and does not even run `apt-get update`. Also checks that cargo exists.
 set -euo pipefail
 
 packages=(
     clang lld wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 libc++abi-14-dev-wasm32
-    gcc g++ make wabt libopenmpi-dev openmpi-bin
+    gcc g++ make wabt libopenmpi-dev openmpi-bin libmpich-dev mpich
 )
 
 missing=()

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The project's test command: installs missing dependencies, builds the workspace in release
 # mode, then runs every test in release mode, so the end-to-end tests (tests/) find the
-# release `wasmpi` and `wasmpirun` in target/release. Extra arguments go to `cargo test`
-# (e.g. `scripts/test.sh -- trap_` to run only the trap tests). Exits with cargo's status.
+# release `wasmpi` and `wasmpirun` in target/release. The launcher is built against Open MPI;
+# then a second launcher is built against MPICH (target/mpich) and the MPI tests run again
+# with it. Extra arguments go to `cargo test` (e.g. `scripts/test.sh -- trap_` to run only
+# the trap tests). Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,5 +15,15 @@ if ! command -v cargo >/dev/null 2>&1 && [ -x "$cargo_bin/cargo" ]; then
     export PATH="$cargo_bin:$PATH"
 fi
 
+# Debian's default mpicc is Open MPI's; say so explicitly in case both are installed.
+export MPICC=mpicc.openmpi
 cargo build --release --workspace
-exec cargo test --release --workspace "$@"
+cargo test --release --workspace "$@"
+
+echo "test.sh: MPI tests again against MPICH"
+MPICC=mpicc.mpich CARGO_TARGET_DIR=target/mpich cargo build --release -p wasmpi-launcher
+mkdir -p target/mpich/bin
+ln -sf "$PWD/target/release/wasmpi" target/mpich/bin/wasmpi
+ln -sf "$PWD/target/mpich/release/wasmpirun" target/mpich/bin/wasmpirun
+WASMPI_BIN_DIR="$PWD/target/mpich/bin" WASMPI_TEST_MPI=mpich \
+    cargo test --release -p wasmpi-tests --test 'mpi*' "$@"

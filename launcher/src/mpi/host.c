@@ -89,13 +89,22 @@ const struct infos wasmpi_host_infos[] = {
 };
 
 struct pointers { const char *name; void * value; };
-const struct pointers wasmpi_host_pointers[] = {
-    ENTRY(MPI_IN_PLACE)
-    ENTRY(MPI_BOTTOM)
-    ENTRY(MPI_UNWEIGHTED)
-    ENTRY(MPI_WEIGHTS_EMPTY)
-    { NULL, 0 },
-};
+/* A function, not a table: MPICH's MPI_UNWEIGHTED and MPI_WEIGHTS_EMPTY are addresses of
+ * variables, which C does not accept as static initializers. */
+const struct pointers *wasmpi_host_pointer_table(void) {
+    static struct pointers table[5];
+    int i = 0;
+    table[i].name = "MPI_IN_PLACE";
+    table[i++].value = (void *)(MPI_IN_PLACE);
+    table[i].name = "MPI_BOTTOM";
+    table[i++].value = (void *)(MPI_BOTTOM);
+    table[i].name = "MPI_UNWEIGHTED";
+    table[i++].value = (void *)(MPI_UNWEIGHTED);
+    table[i].name = "MPI_WEIGHTS_EMPTY";
+    table[i++].value = (void *)(MPI_WEIGHTS_EMPTY);
+    table[i].name = NULL;
+    return table;
+}
 
 struct ints { const char *name; long long value; };
 const struct ints wasmpi_host_ints[] = {

@@ -21,8 +21,8 @@ extern "C" {
     static wasmpi_host_groups: [Entry<ffi::MPI_Group>; 0];
     static wasmpi_host_errhandlers: [Entry<ffi::MPI_Errhandler>; 0];
     static wasmpi_host_infos: [Entry<ffi::MPI_Info>; 0];
-    static wasmpi_host_pointers: [Entry<*mut c_void>; 0];
     static wasmpi_host_ints: [Entry<i64>; 0];
+    fn wasmpi_host_pointer_table() -> *const Entry<*mut c_void>;
 }
 
 /// Reads a NULL-name-terminated table from `host.c`.
@@ -79,7 +79,7 @@ impl HostConstants {
                 groups: read(wasmpi_host_groups.as_ptr()),
                 errhandlers: read(wasmpi_host_errhandlers.as_ptr()),
                 infos: read(wasmpi_host_infos.as_ptr()),
-                pointers: read(wasmpi_host_pointers.as_ptr()),
+                pointers: read(wasmpi_host_pointer_table()),
                 ints: read(wasmpi_host_ints.as_ptr()),
             }
         }

@@ -10,6 +10,47 @@ use std::process::Command;
 
 pub const MPI_PACKAGES: &str = "libopenmpi-dev openmpi-bin (or libmpich-dev mpich)";
 
+/// Environment variable choosing the MPI the tests run with: `openmpi` (default) or `mpich`.
+/// With `mpich`, `WASMPI_BIN_DIR` must point at a `wasmpirun` built against MPICH
+/// (`scripts/test.sh` does both runs).
+pub const FLAVOR_ENV: &str = "WASMPI_TEST_MPI";
+
+/// Which MPI implementation the tests use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// Open MPI, through `mpicc.openmpi`/`mpirun.openmpi`.
+    OpenMpi,
+    /// MPICH, through `mpicc.mpich`/`mpirun.mpich`.
+    Mpich,
+}
+
+impl Flavor {
+    /// The flavor chosen by [`FLAVOR_ENV`].
+    pub fn current() -> Flavor {
+        match std::env::var(FLAVOR_ENV).as_deref() {
+            Ok("mpich") => Flavor::Mpich,
+            Ok("openmpi") | Err(_) => Flavor::OpenMpi,
+            Ok(other) => panic!("{FLAVOR_ENV}={other}: expected openmpi or mpich"),
+        }
+    }
+
+    /// The MPI C compiler wrapper.
+    pub fn mpicc(self) -> &'static str {
+        match self {
+            Flavor::OpenMpi => "mpicc.openmpi",
+            Flavor::Mpich => "mpicc.mpich",
+        }
+    }
+
+    /// The MPI launcher.
+    pub fn mpirun(self) -> &'static str {
+        match self {
+            Flavor::OpenMpi => "mpirun.openmpi",
+            Flavor::Mpich => "mpirun.mpich",
+        }
+    }
+}
+
 /// Rank counts every program runs with.
 pub const RANKS: &[u32] = &[1, 2, 4];
 
@@ -30,7 +71,10 @@ pub fn build_path(name: &str, extension: &str) -> (PathBuf, PathBuf) {
     (
         &text,
         wasmpi_abi::MPI_H,
-        tool_version("mpicc").unwrap_or_else(|e| panic!("{e}\ninstall {MPI_PACKAGES}")),
+        // `mpicc --version` names only the underlying C compiler: the flavor tells builds apart.
+        Flavor::current().mpicc(),
+        tool_version(Flavor::current().mpicc())
+            .unwrap_or_else(|e| panic!("{e}\ninstall {MPI_PACKAGES}")),
     )
         .hash(&mut h);
     (
@@ -44,7 +88,7 @@ pub fn build_native(name: &str) -> PathBuf {
     let (src, native) = build_path(name, "native");
     build_cached(&native, &|out, _| {
         compile(
-            "mpicc",
+            Flavor::current().mpicc(),
             &[
                 OsStr::new("-O2"),
                 src.as_os_str(),
@@ -85,17 +129,15 @@ pub fn build_wasm(name: &str) -> PathBuf {
 
 /// `mpirun -np ranks [extra] program args`.
 pub fn mpirun(ranks: u32, extra: &[&str], program: &[&OsStr]) -> Command {
-    let mut cmd = Command::new("mpirun");
+    let flavor = Flavor::current();
+    let mut cmd = Command::new(flavor.mpirun());
     cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env(wasmpi_abi::cache::CACHE_DIR_ENV, run_cache())
-        .args([
-            "--oversubscribe",
-            "--bind-to",
-            "none",
-            "-np",
-            &ranks.to_string(),
-        ])
+        .env(wasmpi_abi::cache::CACHE_DIR_ENV, run_cache());
+    if flavor == Flavor::OpenMpi {
+        cmd.args(["--oversubscribe", "--bind-to", "none"]);
+    }
+    cmd.args(["-np", &ranks.to_string()])
         .args(extra)
         .args(program);
     cmd
@@ -153,7 +195,7 @@ pub fn same_as_native(name: &str) {
     for &ranks in RANKS {
         run_both(name, ranks, &[]);
     }
-    if tool_version("ompi_info").is_ok() {
+    if Flavor::current() == Flavor::OpenMpi {
         run_both(name, 2, &["--mca", "btl", "self,tcp"]);
     }
 }
