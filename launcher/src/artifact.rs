@@ -38,7 +38,10 @@ impl Artifact {
         let file = File::open(path).map_err(|e| bad(format!("cannot open: {e}")))?;
         // SAFETY: artifacts are written once and renamed into place, never modified in place;
         // a concurrent writer replaces the directory entry, not this file's contents.
-        let map = unsafe { Mmap::map(&file) }.map_err(|e| bad(format!("cannot map: {e}")))?;
+        // Populated up front: the checksum reads every page anyway, and one populating mmap is
+        // cheaper than a page fault per 4 KiB.
+        let map = unsafe { MmapOptions::new().populate().map(&file) }
+            .map_err(|e| bad(format!("cannot map: {e}")))?;
         let (metadata, text, data) = parse(&map).map_err(&bad)?;
         check_compatible(&metadata).map_err(bad)?;
         let code = map_text(&file, &map, text.clone()).map_err(|e| Error::Artifact {

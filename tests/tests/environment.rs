@@ -66,3 +66,40 @@ fn code_on_a_noexec_file_system_is_copied_and_runs() {
         out.describe()
     );
 }
+
+#[test]
+fn perf_map_names_every_wasm_function() {
+    let built = prepared("trap_unreachable");
+    let mut cmd = Command::new("sh");
+    // The map is named after the launcher's pid, which `exec` keeps: print it first.
+    cmd.arg("-c")
+        .arg("echo $$; exec \"$0\" --perf-map \"$@\"")
+        .arg(&bins().wasmpirun)
+        .arg(&built.wasm)
+        .env(wasmpi_abi::cache::CACHE_DIR_ENV, run_cache());
+    let out = run(&mut cmd, "wasmpirun --perf-map");
+    let pid: u32 = out
+        .stdout_text()
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("pid printed");
+    let map_path = std::path::PathBuf::from(format!("/tmp/perf-{pid}.map"));
+    let map = std::fs::read_to_string(&map_path)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{}", map_path.display(), out.describe()));
+    let _ = std::fs::remove_file(&map_path);
+    let line = map
+        .lines()
+        .find(|l| l.ends_with(" hit_unreachable"))
+        .unwrap_or_else(|| panic!("no hit_unreachable in\n{map}"));
+    let fields: Vec<&str> = line.split(' ').collect();
+    assert_eq!(fields.len(), 3, "{line}");
+    assert!(
+        u64::from_str_radix(fields[0], 16).is_ok_and(|a| a > 0),
+        "{line}"
+    );
+    assert!(
+        u64::from_str_radix(fields[1], 16).is_ok_and(|s| s > 0),
+        "{line}"
+    );
+}
