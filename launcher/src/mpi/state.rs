@@ -59,8 +59,10 @@ pub struct Mpi {
     pub requests: HandleTable<Request>,
     /// Host error class → guest error class.
     error_classes: HashMap<i32, i32>,
-    /// (guest, host) values of special ranks and tags.
+    /// (guest, host) values of special ranks.
     special_ranks: [(i32, i32); 4],
+    /// Host `MPI_ANY_TAG`.
+    host_any_tag: i32,
     /// Host `MPI_IN_PLACE`.
     pub in_place: *mut std::ffi::c_void,
     /// This process's rank in `MPI_COMM_WORLD`, once MPI is initialized.
@@ -122,6 +124,7 @@ impl Default for Mpi {
         ]
         .map(|name| (guest_value(name), host.int(name)));
         let in_place = host.pointers["MPI_IN_PLACE"];
+        let host_any_tag = host.int("MPI_ANY_TAG");
         Mpi {
             host,
             comms,
@@ -131,6 +134,7 @@ impl Default for Mpi {
             requests: HandleTable::default(),
             error_classes,
             special_ranks,
+            host_any_tag,
             in_place,
             world_rank: None,
         }
@@ -163,7 +167,7 @@ impl Mpi {
     /// Host value of a guest tag (`MPI_ANY_TAG` translated).
     pub fn tag_to_host(&self, tag: i32) -> i32 {
         if tag == guest::MPI_ANY_TAG {
-            self.host.int("MPI_ANY_TAG")
+            self.host_any_tag
         } else {
             tag
         }
@@ -171,7 +175,7 @@ impl Mpi {
 
     /// Guest value of a host tag.
     pub fn tag_to_guest(&self, tag: i32) -> i32 {
-        if tag == self.host.int("MPI_ANY_TAG") {
+        if tag == self.host_any_tag {
             guest::MPI_ANY_TAG
         } else {
             tag
