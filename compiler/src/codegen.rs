@@ -8,11 +8,20 @@ use crate::translate::{clif_type, ModuleTranslation};
 use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
-use cranelift_codegen::ir::{self, types::I64, InstBuilder, MemFlags, TrapCode};
+use cranelift_codegen::ir::{self, types::I64, InstBuilder, LibCall, MemFlags, TrapCode};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::{Context, FinalizedRelocTarget};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use wasmpi_abi::trap::TrapKind;
+
+/// What a call site calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Callee {
+    /// A wasm function, by module-wide function index.
+    Function(u32),
+    /// A runtime routine compiled into the artifact ([`crate::libcalls`]).
+    LibCall(LibCall),
+}
 
 /// A call from one function to another, to be patched by the linker.
 #[derive(Clone, Copy, Debug)]
@@ -21,8 +30,8 @@ pub struct CallSite {
     pub offset: u32,
     /// Kind of patch.
     pub kind: Reloc,
-    /// Callee function index (module-wide).
-    pub callee: u32,
+    /// What is called.
+    pub callee: Callee,
     /// Addend to add to the callee's address.
     pub addend: i64,
 }
@@ -70,12 +79,12 @@ pub fn compile(
     for reloc in compiled.buffer.relocs() {
         let callee = match &reloc.target {
             FinalizedRelocTarget::ExternalName(ir::ExternalName::User(name)) => {
-                names[*name].index
+                Callee::Function(names[*name].index)
             }
-            other => bail!(
-                "code needs a runtime routine ({other:?}) that wasmpi does not provide for this CPU; \
-                 compile for a CPU with more features (e.g. SSE4.1 on x86-64)"
-            ),
+            FinalizedRelocTarget::ExternalName(ir::ExternalName::LibCall(libcall)) => {
+                Callee::LibCall(*libcall)
+            }
+            other => bail!("internal error: unexpected relocation target {other:?}"),
         };
         calls.push(CallSite {
             offset: reloc.offset,

@@ -10,7 +10,13 @@ use object::{
 use wasmpi_abi::artifact::{self, Header, Metadata};
 
 /// Encodes a complete artifact.
-pub fn artifact_bytes(metadata: &Metadata, text: &[u8], data: &[u8]) -> Result<Vec<u8>> {
+/// `extra_symbols` names code that is not a wasm function (runtime routines).
+pub fn artifact_bytes(
+    metadata: &Metadata,
+    text: &[u8],
+    data: &[u8],
+    extra_symbols: &[(String, artifact::CodeRange)],
+) -> Result<Vec<u8>> {
     let architecture = match metadata.arch.as_str() {
         "x86_64" => Architecture::X86_64,
         "aarch64" => Architecture::Aarch64,
@@ -58,6 +64,9 @@ pub fn artifact_bytes(metadata: &Metadata, text: &[u8], data: &[u8]) -> Result<V
     };
     for f in &metadata.functions {
         add(f.name.clone(), f.code);
+    }
+    for (name, range) in extra_symbols {
+        add(name.clone(), *range);
     }
     for (i, t) in metadata.trampolines.iter().enumerate() {
         add(format!("wasmpi_entry_trampoline_{i}"), *t);

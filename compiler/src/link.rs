@@ -1,9 +1,10 @@
 //! Lays functions out in one `.text` and resolves every call between them, so the launcher
 //! maps the code as it is, applying no relocations.
 
-use crate::codegen::{CallSite, CompiledCode};
+use crate::codegen::{CallSite, Callee, CompiledCode};
 use anyhow::{bail, Result};
 use cranelift_codegen::binemit::Reloc;
+use cranelift_codegen::ir::LibCall;
 use wasmpi_abi::artifact::CodeRange;
 use wasmpi_abi::trap::TrapSite;
 
@@ -15,15 +16,18 @@ pub struct Text {
     pub functions: Vec<CodeRange>,
     /// Where each trampoline went, in order.
     pub trampolines: Vec<CodeRange>,
+    /// Where each runtime routine went.
+    pub libcalls: Vec<(LibCall, CodeRange)>,
     /// Every trap site, sorted by offset.
     pub traps: Vec<TrapSite>,
 }
 
-/// Concatenates `functions` then `trampolines` (each aligned to `align`) and patches calls.
-/// Function index `i` of a call site refers to `functions[i - num_imports]`.
+/// Concatenates `functions`, `trampolines` and `libcalls` (each aligned to `align`) and
+/// patches calls. Function index `i` of a call site refers to `functions[i - num_imports]`.
 pub fn link(
     functions: &[CompiledCode],
     trampolines: &[CompiledCode],
+    libcalls: &[(LibCall, CompiledCode)],
     num_imports: u32,
     align: u32,
 ) -> Result<Text> {
@@ -50,19 +54,34 @@ pub fn link(
         .iter()
         .map(|t| place(t, &mut bytes))
         .collect::<Result<Vec<_>>>()?;
-    for (code, range) in functions.iter().zip(&function_ranges) {
+    let libcall_ranges = libcalls
+        .iter()
+        .map(|(libcall, code)| Ok((*libcall, place(code, &mut bytes)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let callers = functions.iter().zip(&function_ranges).chain(
+        libcalls
+            .iter()
+            .map(|(_, code)| code)
+            .zip(libcall_ranges.iter().map(|(_, range)| range)),
+    );
+    for (code, range) in callers {
         for call in &code.calls {
-            let Some(callee) = call
-                .callee
-                .checked_sub(num_imports)
-                .and_then(|i| function_ranges.get(i as usize))
-            else {
+            let target = match call.callee {
+                Callee::Function(index) => index
+                    .checked_sub(num_imports)
+                    .and_then(|i| function_ranges.get(i as usize)),
+                Callee::LibCall(libcall) => libcall_ranges
+                    .iter()
+                    .find(|(l, _)| *l == libcall)
+                    .map(|(_, r)| r),
+            };
+            let Some(target) = target else {
                 bail!(
-                    "internal error: direct call to function {} which is not defined in the module",
+                    "internal error: call to {:?}, which is not in the artifact",
                     call.callee
                 );
             };
-            patch(&mut bytes, range.offset + call.offset, call, callee.offset)?;
+            patch(&mut bytes, range.offset + call.offset, call, target.offset)?;
         }
     }
     traps.sort_by_key(|t| t.offset);
@@ -70,6 +89,7 @@ pub fn link(
         bytes,
         functions: function_ranges,
         trampolines: trampoline_ranges,
+        libcalls: libcall_ranges,
         traps,
     })
 }

@@ -1,13 +1,14 @@
 //! `wasmpi`: the command-line front end of the compiler.
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use wasmpi_compiler::target::{OptLevel, Target};
-use wasmpi_compiler::{cache, cc, compile_module, Options};
+use wasmpi_abi::cpu;
+use wasmpi_compiler::target::{arch_of_target, OptLevel, Target};
+use wasmpi_compiler::{cache, cc, compile, parse, Options};
 
 /// Ahead-of-time compiler for MPI programs compiled to WebAssembly.
 ///
@@ -21,27 +22,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Compile a wasm32-wasi module to a native artifact for this CPU.
+    /// Compile a wasm32-wasi module to native artifacts, by default for this CPU.
     ///
-    /// By default the artifact goes into the cache (`$WASMPI_CACHE_DIR`, else
-    /// `$XDG_CACHE_HOME/wasmpi`, else `~/.cache/wasmpi`), where `wasmpirun APP.wasm` finds it.
-    /// With `-o`, it is written to FILE instead and run as `wasmpirun FILE`.
-    Compile {
-        /// The WebAssembly module (built with `clang --target=wasm32-wasi` or `wasmpi cc`).
-        input: PathBuf,
-        /// Write the artifact to FILE instead of the cache.
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Optimization level: 0 (fastest compile), 1, or 2 (fastest code, default).
-        #[arg(short = 'O', value_name = "LEVEL", default_value = "2", value_parser = clap::value_parser!(u8).range(0..=2))]
-        opt: u8,
-        /// Compile with at most N threads (default: all cores; be kind on shared login nodes).
-        #[arg(short, long, value_name = "N")]
-        jobs: Option<usize>,
-        /// Print the time spent in each phase.
-        #[arg(short, long)]
-        verbose: bool,
-    },
+    /// Artifacts go into the cache (`$WASMPI_CACHE_DIR`, else `$XDG_CACHE_HOME/wasmpi`, else
+    /// `~/.cache/wasmpi`), where `wasmpirun APP.wasm` finds the best one for the CPU it runs
+    /// on. With `-o`, one artifact is written to FILE instead and run as `wasmpirun FILE`.
+    ///
+    /// To compile on a login node for different compute nodes, name their CPUs:
+    /// `wasmpi compile --cpu icelake-server,znver4 app.wasm` (see `wasmpi targets`; on a
+    /// compute node, `wasmpirun --print-cpu` prints the exact `--cpu` value for it).
+    Compile(CompileArgs),
+    /// List the CPUs `--cpu` accepts and the features each lets the code use.
+    Targets,
     /// Compile C for wasm32-wasi with wasmpi's mpi.h: clang with the right target, sysroot
     /// and flags, like `mpicc`. Also available as `wasmpicc` (symlink or copy).
     ///
@@ -62,18 +54,50 @@ enum Command {
     },
 }
 
+#[derive(Args)]
+struct CompileArgs {
+    /// The WebAssembly module (built with `wasmpi cc` or `clang --target=wasm32-wasi`).
+    input: PathBuf,
+    /// Write the artifact to FILE instead of the cache (one CPU only).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// CPUs to compile for, comma-separated: `native` (default), a preset from
+    /// `wasmpi targets`, optionally adjusted: `x86-64-v3+avx512f`. One artifact each.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "native"
+    )]
+    cpu: Vec<String>,
+    /// Adjust the features of every CPU: `+avx2,-avx512f`.
+    #[arg(long, value_name = "+FEAT,-FEAT", allow_hyphen_values = true)]
+    cpu_features: Vec<String>,
+    /// Target architecture: `x86_64-linux` or `aarch64-linux` (default: this machine's, or
+    /// the one the `--cpu` presets imply). With no `--cpu`, its baseline CPU.
+    #[arg(long, value_name = "ARCH-linux")]
+    target: Option<String>,
+    /// Optimization level: 0 (fastest compile), 1, or 2 (fastest code, default).
+    #[arg(short = 'O', value_name = "LEVEL", default_value = "2", value_parser = clap::value_parser!(u8).range(0..=2))]
+    opt: u8,
+    /// Compile with at most N threads (default: all cores; be kind on shared login nodes).
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Print the CPU features and the time spent in each phase.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
 fn main() {
     let argv0 = std::env::args().next().unwrap_or_default();
     let result = match cc::language_of_program_name(&argv0) {
         Some(language) => cc::run(language, &std::env::args().skip(1).collect::<Vec<_>>()),
         None => match Cli::parse().command {
-            Command::Compile {
-                input,
-                output,
-                opt,
-                jobs,
-                verbose,
-            } => compile(&input, output.as_deref(), opt, jobs, verbose).map(|()| 0),
+            Command::Compile(args) => run_compile(&args).map(|()| 0),
+            Command::Targets => {
+                print_targets();
+                Ok(0)
+            }
             Command::Cc { args } => cc::run(cc::Language::C, &args),
             Command::Cxx { args } => cc::run(cc::Language::Cxx, &args),
         },
@@ -87,20 +111,68 @@ fn main() {
     }
 }
 
-fn compile(
-    input: &Path,
-    output: Option<&Path>,
-    opt: u8,
-    jobs: Option<usize>,
-    verbose: bool,
-) -> Result<()> {
+fn print_targets() {
+    println!("{:<16} {:<8} features the code may use", "CPU", "arch");
+    let host = cpu::host_features();
+    println!(
+        "{:<16} {:<8} {} (this machine: {})",
+        "native",
+        cpu::HOST_ARCH,
+        host.join(","),
+        cpu::describe(cpu::HOST_ARCH, &host)
+    );
+    for preset in cpu::PRESETS {
+        let features = if preset.features.is_empty() {
+            "-".to_string()
+        } else {
+            preset.features.join(",")
+        };
+        println!(
+            "{:<16} {:<8} {features}\n{:<25}{}",
+            preset.name, preset.arch, "", preset.description
+        );
+    }
+    println!(
+        "\nAdjust a CPU with +feature/-feature, e.g. --cpu x86-64-v3+avx512f+avx512vl+avx512dq."
+    );
+}
+
+/// The targets `args` asks for.
+fn targets(args: &CompileArgs, opt: OptLevel) -> Result<Vec<Target>> {
+    let arch = args.target.as_deref().map(arch_of_target).transpose()?;
+    let only_native = args.cpu == ["native"];
+    let specs: Vec<&str> = match arch {
+        // `--target aarch64-linux` without `--cpu`: that architecture's baseline.
+        Some(arch) if only_native && arch != cpu::HOST_ARCH => vec![arch_baseline(arch)],
+        _ => args.cpu.iter().map(String::as_str).collect(),
+    };
+    specs
+        .iter()
+        .map(|spec| Target::from_spec(spec, arch, &args.cpu_features, opt))
+        .collect()
+}
+
+fn arch_baseline(arch: &str) -> &'static str {
+    match arch {
+        "aarch64" => "aarch64",
+        _ => "x86-64",
+    }
+}
+
+fn run_compile(args: &CompileArgs) -> Result<()> {
     let started = Instant::now();
-    let wasm = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
-    if jobs == Some(0) {
+    if args.jobs == Some(0) {
         bail!("-j needs at least 1 thread");
     }
-    let opt = [OptLevel::O0, OptLevel::O1, OptLevel::O2][usize::from(opt)];
-    let target = Target::native(opt)?;
+    let opt = [OptLevel::O0, OptLevel::O1, OptLevel::O2][usize::from(args.opt)];
+    let targets = targets(args, opt)?;
+    if args.output.is_some() && targets.len() != 1 {
+        bail!("-o writes one artifact: give one --cpu, or leave out -o to fill the cache");
+    }
+    let wasm = std::fs::read(&args.input)
+        .with_context(|| format!("cannot read {}", args.input.display()))?;
+    let parsed =
+        parse(&wasm).with_context(|| format!("cannot compile {}", args.input.display()))?;
 
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     bar.set_style(
@@ -112,7 +184,7 @@ fn compile(
     let terminal = std::io::stderr().is_terminal();
     let progress_bar = bar.clone();
     let options = Options {
-        jobs,
+        jobs: args.jobs,
         progress: Some(Box::new(move |done, total| {
             if terminal && progress_bar.is_hidden() && Instant::now() >= show_after && done < total
             {
@@ -122,47 +194,60 @@ fn compile(
             progress_bar.set_position(done as u64);
         })),
     };
-    let compiled = compile_module(&wasm, &target, &options)
-        .with_context(|| format!("cannot compile {}", input.display()))?;
-    bar.finish_and_clear();
-
-    let destination = match output {
-        Some(path) => path.to_path_buf(),
-        None => {
-            let Some(dir) = wasmpi_abi::cache::cache_dir() else {
-                bail!("no cache directory: set WASMPI_CACHE_DIR or HOME, or write the artifact with -o FILE");
-            };
-            let meta = &compiled.metadata;
-            let key = wasmpi_abi::cache::variant_key(
-                &meta.compiler_version,
-                &meta.arch,
-                &meta.cpu_features,
-                &meta.settings,
+    for target in &targets {
+        let target_started = Instant::now();
+        let compiled = compile(&parsed, target, &options).with_context(|| {
+            format!(
+                "cannot compile {} for {}",
+                args.input.display(),
+                target.cpu_name
+            )
+        })?;
+        bar.finish_and_clear();
+        let meta = &compiled.metadata;
+        let destination = match &args.output {
+            Some(path) => path.clone(),
+            None => {
+                let Some(dir) = wasmpi_abi::cache::cache_dir() else {
+                    bail!("no cache directory: set WASMPI_CACHE_DIR or HOME, or write the artifact with -o FILE");
+                };
+                let key = wasmpi_abi::cache::variant_key(
+                    &meta.compiler_version,
+                    &meta.arch,
+                    &meta.cpu_features,
+                    &meta.settings,
+                );
+                wasmpi_abi::cache::artifact_path(&dir, &meta.wasm_hash, &key)
+            }
+        };
+        let write_started = Instant::now();
+        cache::write_atomically(&destination, &compiled.bytes)?;
+        eprintln!(
+            "wasmpi: compiled {} ({} functions, {:.1} KiB) for {} [{}] in {:.2}s -> {}",
+            args.input.display(),
+            meta.functions.len(),
+            compiled.bytes.len() as f64 / 1024.0,
+            meta.arch,
+            meta.cpu_name,
+            target_started.elapsed().as_secs_f64(),
+            destination.display()
+        );
+        if args.verbose {
+            eprintln!(
+                "wasmpi:   cpu features: {}",
+                if meta.cpu_features.is_empty() {
+                    "-".to_string()
+                } else {
+                    meta.cpu_features.join(",")
+                }
             );
-            wasmpi_abi::cache::artifact_path(&dir, &meta.wasm_hash, &key)
-        }
-    };
-    let write_started = Instant::now();
-    cache::write_atomically(&destination, &compiled.bytes)?;
-    let meta = &compiled.metadata;
-    eprintln!(
-        "wasmpi: compiled {} ({} functions, {:.1} KiB) for {} [{}] in {:.2}s -> {}",
-        input.display(),
-        meta.functions.len(),
-        compiled.bytes.len() as f64 / 1024.0,
-        meta.arch,
-        meta.cpu_name,
-        started.elapsed().as_secs_f64(),
-        destination.display()
-    );
-    if verbose {
-        eprintln!("wasmpi:   cpu features: {}", meta.cpu_features.join(","));
-        for (phase, time) in compiled
-            .timings
-            .iter()
-            .chain([&("write file", write_started.elapsed())])
-        {
-            eprintln!("wasmpi:   {phase:<34} {:>9.3} ms", time.as_secs_f64() * 1e3);
+            for (phase, time) in compiled
+                .timings
+                .iter()
+                .chain([&("write file", write_started.elapsed())])
+            {
+                eprintln!("wasmpi:   {phase:<34} {:>9.3} ms", time.as_secs_f64() * 1e3);
+            }
         }
     }
     Ok(())

@@ -229,6 +229,7 @@ fn with_metadata(bytes: &[u8], change: impl FnOnce(&mut Metadata)) -> Vec<u8> {
         &metadata,
         &section(artifact::TEXT_SECTION),
         &section(artifact::DATA_SECTION),
+        &[],
     )
     .unwrap()
 }

@@ -53,7 +53,7 @@ pub struct DataInit<'data> {
 
 /// A function body waiting to be translated.
 pub struct PendingBody<'data> {
-    /// Validator for this body (validation happens during translation).
+    /// Validator for this body (validation happens during translation; it can be used once).
     pub validator: FuncValidator<ValidatorResources>,
     /// The body.
     pub body: FunctionBody<'data>,
