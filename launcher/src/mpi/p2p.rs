@@ -75,6 +75,18 @@ fn rsend(
     send_with(cx, ffi::MPI_Rsend, buf, count, datatype, dest, tag, comm)
 }
 
+fn bsend(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    tag: i32,
+    comm: i32,
+) -> MpiResult<()> {
+    send_with(cx, ffi::MPI_Bsend, buf, count, datatype, dest, tag, comm)
+}
+
 fn recv(
     cx: &mut Cx,
     buf: u32,
@@ -125,6 +137,36 @@ fn sendrecv(
         ffi::MPI_Sendrecv(
             sptr, sendcount, sdt, dest, sendtag, rptr, recvcount, rdt, source, recvtag, comm,
             &mut st,
+        )
+    })?;
+    cx.write_status(status, &st)
+}
+
+fn sendrecv_replace(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    sendtag: i32,
+    source: i32,
+    recvtag: i32,
+    comm: i32,
+    status: u32,
+) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    let (ptr, dt) = cx.typed_buffer(buf, count, datatype)?;
+    cx.check_status(status)?;
+    let (dest, source, recvtag) = (
+        cx.mpi.rank_to_host(dest),
+        cx.mpi.rank_to_host(source),
+        cx.mpi.tag_to_host(recvtag),
+    );
+    let mut st = empty_status();
+    // SAFETY: checked buffer, live handles, valid status out-pointer.
+    cx.check(unsafe {
+        ffi::MPI_Sendrecv_replace(
+            ptr, count, dt, dest, sendtag, source, recvtag, comm, &mut st,
         )
     })?;
     cx.write_status(status, &st)
@@ -214,6 +256,29 @@ fn issend(
     isend_with(
         cx,
         ffi::MPI_Issend,
+        buf,
+        count,
+        datatype,
+        dest,
+        tag,
+        comm,
+        request,
+    )
+}
+
+fn ibsend(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    tag: i32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    isend_with(
+        cx,
+        ffi::MPI_Ibsend,
         buf,
         count,
         datatype,
@@ -413,12 +478,16 @@ fn get_count(cx: &mut Cx, status: u32, datatype: i32, count: u32) -> MpiResult<(
 super::mpi_functions! {
     send => MPI_Send(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
     ssend => MPI_Ssend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
+    bsend => MPI_Bsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
     rsend => MPI_Rsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
     recv => MPI_Recv(buf: u32, count: i32, datatype: i32, source: i32, tag: i32, comm: i32, status: u32);
     sendrecv => MPI_Sendrecv(sendbuf: u32, sendcount: i32, sendtype: i32, dest: i32, sendtag: i32,
         recvbuf: u32, recvcount: i32, recvtype: i32, source: i32, recvtag: i32, comm: i32, status: u32);
+    sendrecv_replace => MPI_Sendrecv_replace(buf: u32, count: i32, datatype: i32, dest: i32,
+        sendtag: i32, source: i32, recvtag: i32, comm: i32, status: u32);
     isend => MPI_Isend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
     issend => MPI_Issend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
+    ibsend => MPI_Ibsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
     irsend => MPI_Irsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
     irecv => MPI_Irecv(buf: u32, count: i32, datatype: i32, source: i32, tag: i32, comm: i32, request: u32);
     wait => MPI_Wait(request: u32, status: u32);
