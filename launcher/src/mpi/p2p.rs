@@ -465,7 +465,8 @@ fn iprobe(cx: &mut Cx, source: i32, tag: i32, comm: i32, flag: u32, status: u32)
 /// `MPI_Get_count` on a guest status: the received byte count over the datatype's size.
 fn get_count(cx: &mut Cx, status: u32, datatype: i32, count: u32) -> MpiResult<()> {
     let dt = cx.datatype(datatype)?;
-    let bytes = crate::guest::read_u64(cx.mem(), status + abi::STATUS_COUNT)? as i64;
+    let at = crate::guest::offset(status, abi::STATUS_COUNT)?;
+    let bytes = crate::guest::read_u64(cx.mem(), at)? as i64;
     let value = match dt.size {
         0 if bytes == 0 => 0,
         0 => abi::MPI_UNDEFINED,
