@@ -1,4 +1,4 @@
-//! Point-to-point communication and requests.
+//! Point-to-point communication (completion and the rest of requests: [`super::requests`]).
 
 use super::cx::{Cx, MpiError, MpiResult};
 use super::state::Request;
@@ -188,7 +188,8 @@ pub(super) fn new_request(
     cx.write_i32(out, handle)
 }
 
-type IsendFn = unsafe extern "C" fn(
+/// Signature of `MPI_Isend` and its siblings (and of the persistent `MPI_*send_init`).
+pub(super) type IsendFn = unsafe extern "C" fn(
     *const std::ffi::c_void,
     c_int,
     ffi::MPI_Datatype,
@@ -355,38 +356,12 @@ pub(super) fn host_requests(
     Ok((handles, hosts))
 }
 
-fn invalid_request(handle: i32) -> MpiError {
+/// The error for a guest request handle that names no request.
+pub(super) fn invalid_request(handle: i32) -> MpiError {
     MpiError::new(
         abi::MPI_ERR_REQUEST,
         format!("invalid request handle {handle}"),
     )
-}
-
-/// After the host completed requests: frees finished non-persistent ones (their guest
-/// handles become `MPI_REQUEST_NULL`) and updates persistent ones, for the entries in `which`.
-pub(super) fn retire(
-    cx: &mut Cx,
-    array: u32,
-    handles: &mut [i32],
-    hosts: &[ffi::MPI_Request],
-    which: impl Iterator<Item = usize>,
-) -> MpiResult<()> {
-    for i in which {
-        let handle = handles[i];
-        if handle == abi::MPI_REQUEST_NULL {
-            continue;
-        }
-        let persistent = cx.mpi.requests.get(handle).is_some_and(|r| r.persistent);
-        if persistent {
-            if let Some(r) = cx.mpi.requests.get_mut(handle) {
-                r.host = hosts[i];
-            }
-        } else {
-            cx.mpi.requests.remove(handle);
-            handles[i] = abi::MPI_REQUEST_NULL;
-        }
-    }
-    cx.write_i32s(array, handles)
 }
 
 /// Writes `statuses[i]` to the guest status array at `array` for each `i` in `which`.
@@ -402,37 +377,6 @@ pub(super) fn write_statuses(
     for i in which {
         let at = crate::guest::element(array, i as u32, abi::STATUS_SIZE)?;
         cx.write_status(at, &statuses[i])?;
-    }
-    Ok(())
-}
-
-fn wait(cx: &mut Cx, request: u32, status: u32) -> MpiResult<()> {
-    waitall(cx, 1, request, status)
-}
-
-fn waitall(cx: &mut Cx, count: i32, requests: u32, statuses: u32) -> MpiResult<()> {
-    let (mut handles, mut hosts) = host_requests(cx, requests, count)?;
-    let mut st = vec![empty_status(); hosts.len()];
-    // SAFETY: arrays of `count` host requests and statuses.
-    cx.check(unsafe { ffi::MPI_Waitall(count, hosts.as_mut_ptr(), st.as_mut_ptr()) })?;
-    write_statuses(cx, statuses, &st, 0..hosts.len())?;
-    retire(cx, requests, &mut handles, &hosts, 0..hosts.len())
-}
-
-fn test(cx: &mut Cx, request: u32, flag: u32, status: u32) -> MpiResult<()> {
-    testall(cx, 1, request, flag, status)
-}
-
-fn testall(cx: &mut Cx, count: i32, requests: u32, flag: u32, statuses: u32) -> MpiResult<()> {
-    let (mut handles, mut hosts) = host_requests(cx, requests, count)?;
-    let mut st = vec![empty_status(); hosts.len()];
-    let mut done = 0;
-    // SAFETY: arrays of `count` host requests and statuses; valid flag out-pointer.
-    cx.check(unsafe { ffi::MPI_Testall(count, hosts.as_mut_ptr(), &mut done, st.as_mut_ptr()) })?;
-    cx.write_i32(flag, done)?;
-    if done != 0 {
-        write_statuses(cx, statuses, &st, 0..hosts.len())?;
-        retire(cx, requests, &mut handles, &hosts, 0..hosts.len())?;
     }
     Ok(())
 }
@@ -491,10 +435,6 @@ super::mpi_functions! {
     ibsend => MPI_Ibsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
     irsend => MPI_Irsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
     irecv => MPI_Irecv(buf: u32, count: i32, datatype: i32, source: i32, tag: i32, comm: i32, request: u32);
-    wait => MPI_Wait(request: u32, status: u32);
-    waitall => MPI_Waitall(count: i32, requests: u32, statuses: u32);
-    test => MPI_Test(request: u32, flag: u32, status: u32);
-    testall => MPI_Testall(count: i32, requests: u32, flag: u32, statuses: u32);
     probe => MPI_Probe(source: i32, tag: i32, comm: i32, status: u32);
     iprobe => MPI_Iprobe(source: i32, tag: i32, comm: i32, flag: u32, status: u32);
     get_count => MPI_Get_count(status: u32, datatype: i32, count: u32);
