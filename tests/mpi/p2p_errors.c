@@ -26,6 +26,8 @@ int main(int argc, char **argv) {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     char *end = (char *)(uintptr_t)(__builtin_wasm_memory_size(0) * 65536);
+    void *addr;
+    int size;
     int x = 0, in[2] = {-1, -1}, out[2] = {rank + 10, rank + 20};
 
     /* A freed request handle, a forged one, MPI_REQUEST_NULL where a request is needed. */
@@ -73,13 +75,12 @@ int main(int argc, char **argv) {
            name(MPI_Get_elements_x(&sts[0], MPI_INT, count_past)));
 
     /* Attached buffers must lie in linear memory. */
+    printf("rank %d: detach with nothing attached -> %s\n", rank, name(MPI_Buffer_detach(&addr, &size)));
     printf("rank %d: attach past the end -> %s\n", rank, name(MPI_Buffer_attach(end - 100, 200)));
     printf("rank %d: attach negative size -> %s\n", rank, name(MPI_Buffer_attach(in, -1)));
     static char buf[1024];
     MPI_Buffer_attach(buf, sizeof buf);
     printf("rank %d: attach twice -> %s\n", rank, name(MPI_Buffer_attach(buf, sizeof buf)));
-    void *addr;
-    int size;
     printf("rank %d: detach size past the end -> %s\n", rank,
            name(MPI_Buffer_detach(&addr, (int *)(end - 2))));
     rc = MPI_Buffer_detach(&addr, &size);

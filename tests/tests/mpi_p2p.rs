@@ -36,6 +36,7 @@ fn bad_requests_arrays_and_buffers_are_refused_without_losing_requests() {
                 rank + 20
             ),
             "get_elements_x count past the end -> MPI_ERR_ARG".to_string(),
+            "detach with nothing attached -> MPI_ERR_BUFFER".to_string(),
             "attach past the end -> MPI_ERR_BUFFER".to_string(),
             "attach negative size -> MPI_ERR_ARG".to_string(),
             "attach twice -> MPI_ERR_BUFFER".to_string(),

@@ -723,6 +723,11 @@ fn buffer_detach(cx: &mut Cx, buffer_addr: u32, size: u32) -> MpiResult<()> {
     check_ints(cx, buffer_addr, 1)?;
     check_ints(cx, size, 1)?;
     let mut attached = ATTACHED.lock().unwrap_or_else(|e| e.into_inner());
+    if attached.is_none() {
+        // Only this module attaches buffers to the host MPI, so it has none either (Open MPI
+        // 4.1 would return an internal code that is no MPI error code).
+        return Err(MpiError::new(abi::MPI_ERR_BUFFER, "no buffer is attached"));
+    }
     let mut host: *mut c_void = std::ptr::null_mut();
     let mut host_size: c_int = 0;
     // SAFETY: valid out-pointers (MPI_Buffer_detach's first argument is a `void **`); blocks
