@@ -20,6 +20,7 @@ mod env;
 mod handles;
 mod host;
 mod p2p;
+mod requests;
 mod state;
 
 pub use cx::{Cx, MpiError, MpiResult};
@@ -102,6 +103,7 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(env::functions());
     all.extend(env::special_functions());
     all.extend(p2p::functions());
+    all.extend(requests::functions());
     all.extend(coll::functions());
     all
 }

@@ -1,4 +1,4 @@
-//! Point-to-point communication and requests.
+//! Point-to-point communication (completion and the rest of requests: [`super::requests`]).
 
 use super::cx::{Cx, MpiError, MpiResult};
 use super::state::Request;
@@ -75,6 +75,18 @@ fn rsend(
     send_with(cx, ffi::MPI_Rsend, buf, count, datatype, dest, tag, comm)
 }
 
+fn bsend(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    tag: i32,
+    comm: i32,
+) -> MpiResult<()> {
+    send_with(cx, ffi::MPI_Bsend, buf, count, datatype, dest, tag, comm)
+}
+
 fn recv(
     cx: &mut Cx,
     buf: u32,
@@ -130,6 +142,36 @@ fn sendrecv(
     cx.write_status(status, &st)
 }
 
+fn sendrecv_replace(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    sendtag: i32,
+    source: i32,
+    recvtag: i32,
+    comm: i32,
+    status: u32,
+) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    let (ptr, dt) = cx.typed_buffer(buf, count, datatype)?;
+    cx.check_status(status)?;
+    let (dest, source, recvtag) = (
+        cx.mpi.rank_to_host(dest),
+        cx.mpi.rank_to_host(source),
+        cx.mpi.tag_to_host(recvtag),
+    );
+    let mut st = empty_status();
+    // SAFETY: checked buffer, live handles, valid status out-pointer.
+    cx.check(unsafe {
+        ffi::MPI_Sendrecv_replace(
+            ptr, count, dt, dest, sendtag, source, recvtag, comm, &mut st,
+        )
+    })?;
+    cx.write_status(status, &st)
+}
+
 /// Stores a new host request and writes its guest handle to `out`.
 pub(super) fn new_request(
     cx: &mut Cx,
@@ -146,7 +188,8 @@ pub(super) fn new_request(
     cx.write_i32(out, handle)
 }
 
-type IsendFn = unsafe extern "C" fn(
+/// Signature of `MPI_Isend` and its siblings (and of the persistent `MPI_*send_init`).
+pub(super) type IsendFn = unsafe extern "C" fn(
     *const std::ffi::c_void,
     c_int,
     ffi::MPI_Datatype,
@@ -224,6 +267,29 @@ fn issend(
     )
 }
 
+fn ibsend(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    dest: i32,
+    tag: i32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    isend_with(
+        cx,
+        ffi::MPI_Ibsend,
+        buf,
+        count,
+        datatype,
+        dest,
+        tag,
+        comm,
+        request,
+    )
+}
+
 fn irsend(
     cx: &mut Cx,
     buf: u32,
@@ -290,38 +356,12 @@ pub(super) fn host_requests(
     Ok((handles, hosts))
 }
 
-fn invalid_request(handle: i32) -> MpiError {
+/// The error for a guest request handle that names no request.
+pub(super) fn invalid_request(handle: i32) -> MpiError {
     MpiError::new(
         abi::MPI_ERR_REQUEST,
         format!("invalid request handle {handle}"),
     )
-}
-
-/// After the host completed requests: frees finished non-persistent ones (their guest
-/// handles become `MPI_REQUEST_NULL`) and updates persistent ones, for the entries in `which`.
-pub(super) fn retire(
-    cx: &mut Cx,
-    array: u32,
-    handles: &mut [i32],
-    hosts: &[ffi::MPI_Request],
-    which: impl Iterator<Item = usize>,
-) -> MpiResult<()> {
-    for i in which {
-        let handle = handles[i];
-        if handle == abi::MPI_REQUEST_NULL {
-            continue;
-        }
-        let persistent = cx.mpi.requests.get(handle).is_some_and(|r| r.persistent);
-        if persistent {
-            if let Some(r) = cx.mpi.requests.get_mut(handle) {
-                r.host = hosts[i];
-            }
-        } else {
-            cx.mpi.requests.remove(handle);
-            handles[i] = abi::MPI_REQUEST_NULL;
-        }
-    }
-    cx.write_i32s(array, handles)
 }
 
 /// Writes `statuses[i]` to the guest status array at `array` for each `i` in `which`.
@@ -337,37 +377,6 @@ pub(super) fn write_statuses(
     for i in which {
         let at = crate::guest::element(array, i as u32, abi::STATUS_SIZE)?;
         cx.write_status(at, &statuses[i])?;
-    }
-    Ok(())
-}
-
-fn wait(cx: &mut Cx, request: u32, status: u32) -> MpiResult<()> {
-    waitall(cx, 1, request, status)
-}
-
-fn waitall(cx: &mut Cx, count: i32, requests: u32, statuses: u32) -> MpiResult<()> {
-    let (mut handles, mut hosts) = host_requests(cx, requests, count)?;
-    let mut st = vec![empty_status(); hosts.len()];
-    // SAFETY: arrays of `count` host requests and statuses.
-    cx.check(unsafe { ffi::MPI_Waitall(count, hosts.as_mut_ptr(), st.as_mut_ptr()) })?;
-    write_statuses(cx, statuses, &st, 0..hosts.len())?;
-    retire(cx, requests, &mut handles, &hosts, 0..hosts.len())
-}
-
-fn test(cx: &mut Cx, request: u32, flag: u32, status: u32) -> MpiResult<()> {
-    testall(cx, 1, request, flag, status)
-}
-
-fn testall(cx: &mut Cx, count: i32, requests: u32, flag: u32, statuses: u32) -> MpiResult<()> {
-    let (mut handles, mut hosts) = host_requests(cx, requests, count)?;
-    let mut st = vec![empty_status(); hosts.len()];
-    let mut done = 0;
-    // SAFETY: arrays of `count` host requests and statuses; valid flag out-pointer.
-    cx.check(unsafe { ffi::MPI_Testall(count, hosts.as_mut_ptr(), &mut done, st.as_mut_ptr()) })?;
-    cx.write_i32(flag, done)?;
-    if done != 0 {
-        write_statuses(cx, statuses, &st, 0..hosts.len())?;
-        retire(cx, requests, &mut handles, &hosts, 0..hosts.len())?;
     }
     Ok(())
 }
@@ -400,7 +409,8 @@ fn iprobe(cx: &mut Cx, source: i32, tag: i32, comm: i32, flag: u32, status: u32)
 /// `MPI_Get_count` on a guest status: the received byte count over the datatype's size.
 fn get_count(cx: &mut Cx, status: u32, datatype: i32, count: u32) -> MpiResult<()> {
     let dt = cx.datatype(datatype)?;
-    let bytes = crate::guest::read_u64(cx.mem(), status + abi::STATUS_COUNT)? as i64;
+    let at = crate::guest::offset(status, abi::STATUS_COUNT)?;
+    let bytes = crate::guest::read_u64(cx.mem(), at)? as i64;
     let value = match dt.size {
         0 if bytes == 0 => 0,
         0 => abi::MPI_UNDEFINED,
@@ -413,18 +423,18 @@ fn get_count(cx: &mut Cx, status: u32, datatype: i32, count: u32) -> MpiResult<(
 super::mpi_functions! {
     send => MPI_Send(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
     ssend => MPI_Ssend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
+    bsend => MPI_Bsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
     rsend => MPI_Rsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
     recv => MPI_Recv(buf: u32, count: i32, datatype: i32, source: i32, tag: i32, comm: i32, status: u32);
     sendrecv => MPI_Sendrecv(sendbuf: u32, sendcount: i32, sendtype: i32, dest: i32, sendtag: i32,
         recvbuf: u32, recvcount: i32, recvtype: i32, source: i32, recvtag: i32, comm: i32, status: u32);
+    sendrecv_replace => MPI_Sendrecv_replace(buf: u32, count: i32, datatype: i32, dest: i32,
+        sendtag: i32, source: i32, recvtag: i32, comm: i32, status: u32);
     isend => MPI_Isend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
     issend => MPI_Issend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
+    ibsend => MPI_Ibsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
     irsend => MPI_Irsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32, request: u32);
     irecv => MPI_Irecv(buf: u32, count: i32, datatype: i32, source: i32, tag: i32, comm: i32, request: u32);
-    wait => MPI_Wait(request: u32, status: u32);
-    waitall => MPI_Waitall(count: i32, requests: u32, statuses: u32);
-    test => MPI_Test(request: u32, flag: u32, status: u32);
-    testall => MPI_Testall(count: i32, requests: u32, flag: u32, statuses: u32);
     probe => MPI_Probe(source: i32, tag: i32, comm: i32, status: u32);
     iprobe => MPI_Iprobe(source: i32, tag: i32, comm: i32, flag: u32, status: u32);
     get_count => MPI_Get_count(status: u32, datatype: i32, count: u32);

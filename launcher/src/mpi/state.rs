@@ -57,6 +57,8 @@ pub struct Mpi {
     pub groups: HandleTable<ffi::MPI_Group>,
     /// Requests.
     pub requests: HandleTable<Request>,
+    /// Messages from matched probes (`MPI_MESSAGE_NO_PROC` predefined).
+    pub messages: HandleTable<ffi::MPI_Message>,
     /// Host error class → guest error class.
     error_classes: HashMap<i32, i32>,
     /// (guest, host) values of special ranks.
@@ -125,6 +127,11 @@ impl Default for Mpi {
         .map(|name| (guest_value(name), host.int(name)));
         let in_place = host.pointers["MPI_IN_PLACE"];
         let host_any_tag = host.int("MPI_ANY_TAG");
+        let mut messages = HandleTable::default();
+        // SAFETY: reading an immutable handle exported by the host MPI shim.
+        messages.predefine(guest::MPI_MESSAGE_NO_PROC, unsafe {
+            ffi::RSMPI_MESSAGE_NO_PROC
+        });
         Mpi {
             host,
             comms,
@@ -132,6 +139,7 @@ impl Default for Mpi {
             ops,
             groups,
             requests: HandleTable::default(),
+            messages,
             error_classes,
             special_ranks,
             host_any_tag,
