@@ -17,6 +17,7 @@
 mod coll;
 mod cx;
 mod env;
+mod group;
 mod handles;
 mod host;
 mod p2p;
@@ -103,5 +104,6 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(env::special_functions());
     all.extend(p2p::functions());
     all.extend(coll::functions());
+    all.extend(group::functions());
     all
 }
