@@ -20,6 +20,7 @@ mod env;
 mod group;
 mod handles;
 mod host;
+mod info;
 mod p2p;
 mod state;
 
@@ -105,5 +106,6 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(p2p::functions());
     all.extend(coll::functions());
     all.extend(group::functions());
+    all.extend(info::functions());
     all
 }

@@ -57,6 +57,8 @@ pub struct Mpi {
     pub groups: HandleTable<ffi::MPI_Group>,
     /// Requests.
     pub requests: HandleTable<Request>,
+    /// Info objects (`MPI_INFO_ENV` predefined; `MPI_INFO_NULL` is no entry).
+    pub infos: HandleTable<ffi::MPI_Info>,
     /// Host error class → guest error class.
     error_classes: HashMap<i32, i32>,
     /// (guest, host) values of special ranks and tags.
@@ -107,6 +109,8 @@ impl Default for Mpi {
                 ops.predefine(*value as i32, op);
             }
         }
+        let mut infos = HandleTable::default();
+        infos.predefine(guest::MPI_INFO_ENV, host.infos["MPI_INFO_ENV"]);
         let mut groups = HandleTable::default();
         groups.predefine(guest::MPI_GROUP_EMPTY, host.groups["MPI_GROUP_EMPTY"]);
         let error_classes = guest::CONSTANTS
@@ -129,6 +133,7 @@ impl Default for Mpi {
             ops,
             groups,
             requests: HandleTable::default(),
+            infos,
             error_classes,
             special_ranks,
             in_place,
