@@ -94,6 +94,10 @@ const struct pointers wasmpi_host_pointers[] = {
     ENTRY(MPI_BOTTOM)
     ENTRY(MPI_UNWEIGHTED)
     ENTRY(MPI_WEIGHTS_EMPTY)
+    /* Predefined attribute callbacks (functions in Open MPI, null pointers in MPICH). */
+    { "MPI_COMM_NULL_COPY_FN", (void *)(size_t)MPI_COMM_NULL_COPY_FN },
+    { "MPI_COMM_NULL_DELETE_FN", (void *)(size_t)MPI_COMM_NULL_DELETE_FN },
+    { "MPI_COMM_DUP_FN", (void *)(size_t)MPI_COMM_DUP_FN },
     { NULL, 0 },
 };
 

@@ -15,6 +15,7 @@
 #![allow(clippy::too_many_arguments)]
 
 mod coll;
+mod comm;
 mod cx;
 mod env;
 mod group;
@@ -105,6 +106,8 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(env::special_functions());
     all.extend(p2p::functions());
     all.extend(coll::functions());
+    all.extend(comm::functions());
+    all.extend(comm::special_functions());
     all.extend(group::functions());
     all.extend(info::functions());
     all

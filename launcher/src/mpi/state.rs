@@ -59,6 +59,11 @@ pub struct Mpi {
     pub requests: HandleTable<Request>,
     /// Info objects (`MPI_INFO_ENV` predefined; `MPI_INFO_NULL` is no entry).
     pub infos: HandleTable<ffi::MPI_Info>,
+    /// Host keyvals of the communicator attribute keys the guest created.
+    pub keyvals: HandleTable<i32>,
+    /// Guest address of the ints that predefined communicator attributes point to, once
+    /// reserved (see `comm.rs`).
+    pub attr_area: Option<u32>,
     /// Host error class → guest error class.
     error_classes: HashMap<i32, i32>,
     /// (guest, host) values of special ranks and tags.
@@ -134,6 +139,8 @@ impl Default for Mpi {
             groups,
             requests: HandleTable::default(),
             infos,
+            keyvals: HandleTable::default(),
+            attr_area: None,
             error_classes,
             special_ranks,
             in_place,
