@@ -577,6 +577,7 @@ mod tests {
             super::functions(),
             super::special_functions(),
             super::super::group::functions(),
+            super::super::topo::functions(),
             super::super::info::functions(),
         ]
         .concat();

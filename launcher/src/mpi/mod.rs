@@ -24,6 +24,7 @@ mod host;
 mod info;
 mod p2p;
 mod state;
+mod topo;
 
 pub use cx::{Cx, MpiError, MpiResult};
 pub use state::Mpi;
@@ -109,6 +110,7 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(comm::functions());
     all.extend(comm::special_functions());
     all.extend(group::functions());
+    all.extend(topo::functions());
     all.extend(info::functions());
     all
 }
