@@ -67,6 +67,12 @@ impl<'a> Caller<'a> {
         self.state.mpi_cx()
     }
 
+    /// Grows linear memory by `pages` 64 KiB pages, as the guest's `memory.grow` would;
+    /// returns the previous size in pages, or `None` when the memory cannot grow.
+    pub fn grow_memory(&mut self, pages: u32) -> Option<u32> {
+        u32::try_from(crate::instance::ops::memory_grow(self.state, pages)).ok()
+    }
+
     /// Both at once.
     pub fn memory_and_wasi(&mut self) -> (&mut [u8], &mut WasiCtx) {
         self.state.memory_and_wasi()

@@ -90,18 +90,22 @@ const struct infos wasmpi_host_infos[] = {
 
 struct pointers { const char *name; void * value; };
 /* A function, not a table: MPICH's MPI_UNWEIGHTED and MPI_WEIGHTS_EMPTY are addresses of
- * variables, which C does not accept as static initializers. */
+ * variables, which C does not accept as static initializers. The predefined attribute
+ * callbacks are functions in Open MPI and null pointers in MPICH. */
 const struct pointers *wasmpi_host_pointer_table(void) {
-    static struct pointers table[5];
+    static struct pointers table[8];
     int i = 0;
-    table[i].name = "MPI_IN_PLACE";
-    table[i++].value = (void *)(MPI_IN_PLACE);
-    table[i].name = "MPI_BOTTOM";
-    table[i++].value = (void *)(MPI_BOTTOM);
-    table[i].name = "MPI_UNWEIGHTED";
-    table[i++].value = (void *)(MPI_UNWEIGHTED);
-    table[i].name = "MPI_WEIGHTS_EMPTY";
-    table[i++].value = (void *)(MPI_WEIGHTS_EMPTY);
+#define POINTER(key, value_)     \
+    table[i].name = #key;        \
+    table[i++].value = (void *)(value_);
+    POINTER(MPI_IN_PLACE, MPI_IN_PLACE)
+    POINTER(MPI_BOTTOM, MPI_BOTTOM)
+    POINTER(MPI_UNWEIGHTED, MPI_UNWEIGHTED)
+    POINTER(MPI_WEIGHTS_EMPTY, MPI_WEIGHTS_EMPTY)
+    POINTER(MPI_COMM_NULL_COPY_FN, (size_t)MPI_COMM_NULL_COPY_FN)
+    POINTER(MPI_COMM_NULL_DELETE_FN, (size_t)MPI_COMM_NULL_DELETE_FN)
+    POINTER(MPI_COMM_DUP_FN, (size_t)MPI_COMM_DUP_FN)
+#undef POINTER
     table[i].name = NULL;
     return table;
 }

@@ -15,13 +15,17 @@
 #![allow(clippy::too_many_arguments)]
 
 mod coll;
+mod comm;
 mod cx;
 mod env;
+mod group;
 mod handles;
 mod host;
+mod info;
 mod p2p;
 mod requests;
 mod state;
+mod topo;
 
 pub use cx::{Cx, MpiError, MpiResult};
 pub use state::Mpi;
@@ -105,5 +109,10 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(p2p::functions());
     all.extend(requests::functions());
     all.extend(coll::functions());
+    all.extend(comm::functions());
+    all.extend(comm::special_functions());
+    all.extend(group::functions());
+    all.extend(topo::functions());
+    all.extend(info::functions());
     all
 }

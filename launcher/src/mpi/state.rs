@@ -59,6 +59,13 @@ pub struct Mpi {
     pub requests: HandleTable<Request>,
     /// Messages from matched probes (`MPI_MESSAGE_NO_PROC` predefined).
     pub messages: HandleTable<ffi::MPI_Message>,
+    /// Info objects (`MPI_INFO_ENV` predefined; `MPI_INFO_NULL` is no entry).
+    pub infos: HandleTable<ffi::MPI_Info>,
+    /// Host keyvals of the communicator attribute keys the guest created.
+    pub keyvals: HandleTable<i32>,
+    /// Guest address of the ints that predefined communicator attributes point to, once
+    /// reserved (see `comm.rs`).
+    pub attr_area: Option<u32>,
     /// Host error class → guest error class.
     error_classes: HashMap<i32, i32>,
     /// (guest, host) values of special ranks.
@@ -111,6 +118,8 @@ impl Default for Mpi {
                 ops.predefine(*value as i32, op);
             }
         }
+        let mut infos = HandleTable::default();
+        infos.predefine(guest::MPI_INFO_ENV, host.infos["MPI_INFO_ENV"]);
         let mut groups = HandleTable::default();
         groups.predefine(guest::MPI_GROUP_EMPTY, host.groups["MPI_GROUP_EMPTY"]);
         let error_classes = guest::CONSTANTS
@@ -140,6 +149,9 @@ impl Default for Mpi {
             groups,
             requests: HandleTable::default(),
             messages,
+            infos,
+            keyvals: HandleTable::default(),
+            attr_area: None,
             error_classes,
             special_ranks,
             host_any_tag,

@@ -1,0 +1,1047 @@
+//! Process topologies (Cartesian, graph, distributed graph) and neighbourhood collectives.
+//!
+//! Arrays the host fills up to a guest maximum (`MPI_Cart_get`, `MPI_Graph_neighbors`, ...)
+//! are sized by what the topology really has, queried first, so a large maximum costs nothing
+//! and only the entries the host writes are checked and copied back. `MPI_PROC_NULL` from
+//! `MPI_Cart_shift`, topology kinds from `MPI_Topo_test` and the weight sentinels
+//! `MPI_UNWEIGHTED` / `MPI_WEIGHTS_EMPTY` (guest addresses 2 and 3) are translated.
+//!
+//! Neighbourhood collectives check their buffers against the communicator's in- and
+//! out-degree, queried from the host topology; the nonblocking forms keep the converted
+//! count, displacement and datatype arrays with the request until it completes.
+
+use super::comm::{new_comm, null_comm};
+use super::cx::{Cx, MpiError, MpiResult};
+use super::group::check_handle_out;
+use super::info::info_arg;
+use super::state::Datatype;
+use crate::guest;
+use mpi::ffi;
+use std::ffi::{c_int, c_void};
+use wasmpi_abi::mpi as abi;
+
+/// `value`, or `MPI_ERR_ARG` naming `what` when it is negative.
+fn non_negative(value: i32, what: &str) -> MpiResult<i32> {
+    if value < 0 {
+        return Err(MpiError::new(
+            abi::MPI_ERR_ARG,
+            format!("negative {what} {value}"),
+        ));
+    }
+    Ok(value)
+}
+
+/// `count` x `blocks` elements, checked.
+fn total(count: i32, blocks: i32) -> MpiResult<i32> {
+    if count < 0 {
+        return Err(MpiError::new(
+            abi::MPI_ERR_COUNT,
+            format!("negative count {count}"),
+        ));
+    }
+    count.checked_mul(blocks).ok_or_else(|| {
+        MpiError::new(
+            abi::MPI_ERR_COUNT,
+            format!("{count} x {blocks} elements overflow"),
+        )
+    })
+}
+
+/// The number of dimensions of a Cartesian communicator.
+fn cart_ndims(cx: &Cx, comm: ffi::MPI_Comm) -> MpiResult<i32> {
+    let mut ndims = 0;
+    // SAFETY: live communicator, valid out-pointer.
+    cx.check(unsafe { ffi::MPI_Cartdim_get(comm, &mut ndims) })?;
+    Ok(ndims)
+}
+
+fn cart_create(
+    cx: &mut Cx,
+    comm: i32,
+    ndims: i32,
+    dims: u32,
+    periods: u32,
+    reorder: i32,
+    out: u32,
+) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    if ndims < 0 {
+        return Err(MpiError::new(
+            abi::MPI_ERR_DIMS,
+            format!("negative number of dimensions {ndims}"),
+        ));
+    }
+    let dims = cx.read_i32s(dims, ndims)?;
+    let periods = cx.read_i32s(periods, ndims)?;
+    check_handle_out(cx, out)?;
+    let mut new = null_comm(cx);
+    // SAFETY: live communicator; both arrays hold ndims ints; valid out-pointer.
+    cx.check(unsafe {
+        ffi::MPI_Cart_create(
+            host,
+            ndims,
+            dims.as_ptr(),
+            periods.as_ptr(),
+            reorder,
+            &mut new,
+        )
+    })?;
+    new_comm(cx, comm, new, out)
+}
+
+fn cart_get(
+    cx: &mut Cx,
+    comm: i32,
+    maxdims: i32,
+    dims: u32,
+    periods: u32,
+    coords: u32,
+) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let n = non_negative(maxdims, "maximum number of dimensions")?.min(cart_ndims(cx, host)?);
+    let len = n as usize * 4;
+    for addr in [dims, periods, coords] {
+        guest::check_writable(cx.mem(), addr, len)?;
+    }
+    let (mut d, mut p, mut c) = (
+        vec![0; n as usize],
+        vec![0; n as usize],
+        vec![0; n as usize],
+    );
+    // SAFETY: live communicator; each array holds n ints.
+    cx.check(unsafe {
+        ffi::MPI_Cart_get(host, n, d.as_mut_ptr(), p.as_mut_ptr(), c.as_mut_ptr())
+    })?;
+    cx.write_i32s(dims, &d)?;
+    cx.write_i32s(periods, &p)?;
+    cx.write_i32s(coords, &c)
+}
+
+fn cart_rank(cx: &mut Cx, comm: i32, coords: u32, rank: u32) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let ndims = cart_ndims(cx, host)?;
+    let coords = cx.read_i32s(coords, ndims)?;
+    let mut r = 0;
+    // SAFETY: live communicator; the array holds ndims ints; valid out-pointer.
+    cx.check(unsafe { ffi::MPI_Cart_rank(host, coords.as_ptr(), &mut r) })?;
+    cx.write_i32(rank, r)
+}
+
+fn cart_coords(cx: &mut Cx, comm: i32, rank: i32, maxdims: i32, coords: u32) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let n = non_negative(maxdims, "maximum number of dimensions")?.min(cart_ndims(cx, host)?);
+    guest::check_writable(cx.mem(), coords, n as usize * 4)?;
+    let mut c = vec![0; n as usize];
+    // SAFETY: live communicator; the array holds n ints.
+    cx.check(unsafe { ffi::MPI_Cart_coords(host, rank, n, c.as_mut_ptr()) })?;
+    cx.write_i32s(coords, &c)
+}
+
+fn cart_shift(
+    cx: &mut Cx,
+    comm: i32,
+    direction: i32,
+    disp: i32,
+    source: u32,
+    dest: u32,
+) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let (mut s, mut d) = (0, 0);
+    // SAFETY: live communicator, valid out-pointers.
+    cx.check(unsafe { ffi::MPI_Cart_shift(host, direction, disp, &mut s, &mut d) })?;
+    let (s, d) = (cx.mpi.rank_to_guest(s), cx.mpi.rank_to_guest(d));
+    cx.write_i32(source, s)?;
+    cx.write_i32(dest, d)
+}
+
+fn cart_sub(cx: &mut Cx, comm: i32, remain_dims: u32, out: u32) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let ndims = cart_ndims(cx, host)?;
+    let remain = cx.read_i32s(remain_dims, ndims)?;
+    check_handle_out(cx, out)?;
+    let mut new = null_comm(cx);
+    // SAFETY: live communicator; the array holds ndims ints; valid out-pointer.
+    cx.check(unsafe { ffi::MPI_Cart_sub(host, remain.as_ptr(), &mut new) })?;
+    new_comm(cx, comm, new, out)
+}
+
+fn cartdim_get(cx: &mut Cx, comm: i32, ndims: u32) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let n = cart_ndims(cx, host)?;
+    cx.write_i32(ndims, n)
+}
+
+fn dims_create(cx: &mut Cx, nnodes: i32, ndims: i32, dims: u32) -> MpiResult<()> {
+    if ndims < 0 {
+        return Err(MpiError::new(
+            abi::MPI_ERR_DIMS,
+            format!("negative number of dimensions {ndims}"),
+        ));
+    }
+    let mut d = cx.read_i32s(dims, ndims)?;
+    // SAFETY: the array holds ndims ints.
+    cx.check(unsafe { ffi::MPI_Dims_create(nnodes, ndims, d.as_mut_ptr()) })?;
+    cx.write_i32s(dims, &d)
+}
+
+fn topo_test(cx: &mut Cx, comm: i32, status: u32) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let mut kind = 0;
+    // SAFETY: live communicator, valid out-pointer.
+    cx.check(unsafe { ffi::MPI_Topo_test(host, &mut kind) })?;
+    let value = [
+        ("MPI_CART", abi::MPI_CART),
+        ("MPI_GRAPH", abi::MPI_GRAPH),
+        ("MPI_DIST_GRAPH", abi::MPI_DIST_GRAPH),
+    ]
+    .into_iter()
+    .find(|(name, _)| cx.mpi.host.int(name) == kind)
+    .map_or(abi::MPI_UNDEFINED, |(_, guest)| guest);
+    cx.write_i32(status, value)
+}
+
+fn graph_create(
+    cx: &mut Cx,
+    comm: i32,
+    nnodes: i32,
+    index: u32,
+    edges: u32,
+    reorder: i32,
+    out: u32,
+) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let nnodes = non_negative(nnodes, "number of nodes")?;
+    let index = cx.read_i32s(index, nnodes)?;
+    let nedges = non_negative(index.last().copied().unwrap_or(0), "number of edges")?;
+    let edges = cx.read_i32s(edges, nedges)?;
+    check_handle_out(cx, out)?;
+    let mut new = null_comm(cx);
+    // SAFETY: live communicator; index holds nnodes ints and edges index[nnodes - 1].
+    cx.check(unsafe {
+        ffi::MPI_Graph_create(
+            host,
+            nnodes,
+            index.as_ptr(),
+            edges.as_ptr(),
+            reorder,
+            &mut new,
+        )
+    })?;
+    new_comm(cx, comm, new, out)
+}
+
+/// The number of nodes and edges of a graph communicator.
+fn graph_dims(cx: &Cx, comm: ffi::MPI_Comm) -> MpiResult<(i32, i32)> {
+    let (mut nnodes, mut nedges) = (0, 0);
+    // SAFETY: live communicator, valid out-pointers.
+    cx.check(unsafe { ffi::MPI_Graphdims_get(comm, &mut nnodes, &mut nedges) })?;
+    Ok((nnodes, nedges))
+}
+
+fn graph_get(
+    cx: &mut Cx,
+    comm: i32,
+    maxindex: i32,
+    maxedges: i32,
+    index: u32,
+    edges: u32,
+) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let (nnodes, nedges) = graph_dims(cx, host)?;
+    let ni = non_negative(maxindex, "maximum index")?.min(nnodes);
+    let ne = non_negative(maxedges, "maximum number of edges")?.min(nedges);
+    guest::check_writable(cx.mem(), index, ni as usize * 4)?;
+    guest::check_writable(cx.mem(), edges, ne as usize * 4)?;
+    let (mut i, mut e) = (vec![0; ni as usize], vec![0; ne as usize]);
+    // SAFETY: live communicator; the arrays hold ni and ne ints.
+    cx.check(unsafe { ffi::MPI_Graph_get(host, ni, ne, i.as_mut_ptr(), e.as_mut_ptr()) })?;
+    cx.write_i32s(index, &i)?;
+    cx.write_i32s(edges, &e)
+}
+
+fn graphdims_get(cx: &mut Cx, comm: i32, nnodes: u32, nedges: u32) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let (n, e) = graph_dims(cx, host)?;
+    cx.write_i32(nnodes, n)?;
+    cx.write_i32(nedges, e)
+}
+
+/// The number of neighbours of `rank` in a graph communicator.
+fn graph_degree(cx: &Cx, comm: ffi::MPI_Comm, rank: i32) -> MpiResult<i32> {
+    let mut n = 0;
+    // SAFETY: live communicator, valid out-pointer.
+    cx.check(unsafe { ffi::MPI_Graph_neighbors_count(comm, rank, &mut n) })?;
+    Ok(n)
+}
+
+fn graph_neighbors_count(cx: &mut Cx, comm: i32, rank: i32, nneighbors: u32) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let n = graph_degree(cx, host, rank)?;
+    cx.write_i32(nneighbors, n)
+}
+
+fn graph_neighbors(
+    cx: &mut Cx,
+    comm: i32,
+    rank: i32,
+    maxneighbors: i32,
+    neighbors: u32,
+) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let n = non_negative(maxneighbors, "maximum number of neighbours")?
+        .min(graph_degree(cx, host, rank)?);
+    guest::check_writable(cx.mem(), neighbors, n as usize * 4)?;
+    let mut list = vec![0; n as usize];
+    // SAFETY: live communicator; the array holds n ints.
+    cx.check(unsafe { ffi::MPI_Graph_neighbors(host, rank, n, list.as_mut_ptr()) })?;
+    cx.write_i32s(neighbors, &list)
+}
+
+/// An input weight array: `n` guest ints, or a host sentinel for `MPI_UNWEIGHTED` and
+/// `MPI_WEIGHTS_EMPTY`. The pointer is valid while the returned vector lives.
+fn weights_in(cx: &Cx, addr: u32, n: i32) -> MpiResult<(Vec<i32>, *const c_int)> {
+    if let Some(sentinel) = weight_sentinel(cx, addr) {
+        return Ok((Vec::new(), sentinel));
+    }
+    let weights = cx.read_i32s(addr, n)?;
+    let ptr = weights.as_ptr();
+    Ok((weights, ptr))
+}
+
+/// The host sentinel for a guest `MPI_UNWEIGHTED` or `MPI_WEIGHTS_EMPTY`.
+fn weight_sentinel(cx: &Cx, addr: u32) -> Option<*mut c_int> {
+    let name = match addr as i32 {
+        abi::MPI_UNWEIGHTED => "MPI_UNWEIGHTED",
+        abi::MPI_WEIGHTS_EMPTY => "MPI_WEIGHTS_EMPTY",
+        _ => return None,
+    };
+    Some(cx.mpi.host.pointers[name].cast())
+}
+
+fn dist_graph_create_adjacent(
+    cx: &mut Cx,
+    comm: i32,
+    indegree: i32,
+    sources: u32,
+    sourceweights: u32,
+    outdegree: i32,
+    destinations: u32,
+    destweights: u32,
+    info: i32,
+    reorder: i32,
+    out: u32,
+) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let indegree = non_negative(indegree, "indegree")?;
+    let outdegree = non_negative(outdegree, "outdegree")?;
+    let sources = cx.read_i32s(sources, indegree)?;
+    let (_sw, sw_ptr) = weights_in(cx, sourceweights, indegree)?;
+    let destinations = cx.read_i32s(destinations, outdegree)?;
+    let (_dw, dw_ptr) = weights_in(cx, destweights, outdegree)?;
+    let info = info_arg(cx, info)?;
+    check_handle_out(cx, out)?;
+    let mut new = null_comm(cx);
+    // SAFETY: live communicator and info; arrays of indegree and outdegree ints (or host
+    // sentinels) that live until the call returns; valid out-pointer.
+    cx.check(unsafe {
+        ffi::MPI_Dist_graph_create_adjacent(
+            host,
+            indegree,
+            sources.as_ptr(),
+            sw_ptr,
+            outdegree,
+            destinations.as_ptr(),
+            dw_ptr,
+            info,
+            reorder,
+            &mut new,
+        )
+    })?;
+    new_comm(cx, comm, new, out)
+}
+
+fn dist_graph_create(
+    cx: &mut Cx,
+    comm: i32,
+    n: i32,
+    sources: u32,
+    degrees: u32,
+    destinations: u32,
+    weights: u32,
+    info: i32,
+    reorder: i32,
+    out: u32,
+) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let n = non_negative(n, "number of source nodes")?;
+    let sources = cx.read_i32s(sources, n)?;
+    let degrees = cx.read_i32s(degrees, n)?;
+    let mut edges: i32 = 0;
+    for &d in &degrees {
+        edges = edges
+            .checked_add(non_negative(d, "degree")?)
+            .ok_or_else(|| MpiError::new(abi::MPI_ERR_ARG, "too many edges"))?;
+    }
+    let destinations = cx.read_i32s(destinations, edges)?;
+    let (_w, w_ptr) = weights_in(cx, weights, edges)?;
+    let info = info_arg(cx, info)?;
+    check_handle_out(cx, out)?;
+    let mut new = null_comm(cx);
+    // SAFETY: live communicator and info; sources and degrees hold n ints, destinations and
+    // weights (or a host sentinel) the sum of the degrees; valid out-pointer.
+    cx.check(unsafe {
+        ffi::MPI_Dist_graph_create(
+            host,
+            n,
+            sources.as_ptr(),
+            degrees.as_ptr(),
+            destinations.as_ptr(),
+            w_ptr,
+            info,
+            reorder,
+            &mut new,
+        )
+    })?;
+    new_comm(cx, comm, new, out)
+}
+
+/// In-degree, out-degree and weightedness of a distributed graph communicator.
+fn dist_graph_counts(cx: &Cx, comm: ffi::MPI_Comm) -> MpiResult<(i32, i32, i32)> {
+    let (mut indegree, mut outdegree, mut weighted) = (0, 0, 0);
+    // SAFETY: live communicator, valid out-pointers.
+    cx.check(unsafe {
+        ffi::MPI_Dist_graph_neighbors_count(comm, &mut indegree, &mut outdegree, &mut weighted)
+    })?;
+    Ok((indegree, outdegree, weighted))
+}
+
+fn dist_graph_neighbors_count(
+    cx: &mut Cx,
+    comm: i32,
+    indegree: u32,
+    outdegree: u32,
+    weighted: u32,
+) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let (i, o, w) = dist_graph_counts(cx, host)?;
+    cx.write_i32(indegree, i)?;
+    cx.write_i32(outdegree, o)?;
+    cx.write_i32(weighted, w)
+}
+
+/// An output weight array of `n` ints: a host sentinel, or the guest's current values (kept
+/// where the host writes nothing, as for an unweighted graph).
+fn weights_out(cx: &Cx, addr: u32, n: i32) -> MpiResult<(Vec<i32>, Option<*mut c_int>)> {
+    match weight_sentinel(cx, addr) {
+        Some(sentinel) => Ok((Vec::new(), Some(sentinel))),
+        None => Ok((cx.read_i32s(addr, n)?, None)),
+    }
+}
+
+fn dist_graph_neighbors(
+    cx: &mut Cx,
+    comm: i32,
+    maxindegree: i32,
+    sources: u32,
+    sourceweights: u32,
+    maxoutdegree: i32,
+    destinations: u32,
+    destweights: u32,
+) -> MpiResult<()> {
+    let host = cx.comm(comm)?;
+    let (indegree, outdegree, _) = dist_graph_counts(cx, host)?;
+    let ni = non_negative(maxindegree, "maximum indegree")?.min(indegree);
+    let no = non_negative(maxoutdegree, "maximum outdegree")?.min(outdegree);
+    guest::check_writable(cx.mem(), sources, ni as usize * 4)?;
+    guest::check_writable(cx.mem(), destinations, no as usize * 4)?;
+    let (mut sw, sw_sentinel) = weights_out(cx, sourceweights, ni)?;
+    let (mut dw, dw_sentinel) = weights_out(cx, destweights, no)?;
+    let (mut s, mut d) = (vec![0; ni as usize], vec![0; no as usize]);
+    let sw_ptr = sw_sentinel.unwrap_or(sw.as_mut_ptr());
+    let dw_ptr = dw_sentinel.unwrap_or(dw.as_mut_ptr());
+    // SAFETY: live communicator; arrays of ni and no ints (or host sentinels).
+    cx.check(unsafe {
+        ffi::MPI_Dist_graph_neighbors(host, ni, s.as_mut_ptr(), sw_ptr, no, d.as_mut_ptr(), dw_ptr)
+    })?;
+    cx.write_i32s(sources, &s)?;
+    cx.write_i32s(destinations, &d)?;
+    if sw_sentinel.is_none() {
+        cx.write_i32s(sourceweights, &sw)?;
+    }
+    if dw_sentinel.is_none() {
+        cx.write_i32s(destweights, &dw)?;
+    }
+    Ok(())
+}
+
+/// In- and out-degree of a communicator with a topology: how many blocks neighbourhood
+/// collectives receive and send.
+fn degrees(cx: &Cx, comm: ffi::MPI_Comm) -> MpiResult<(i32, i32)> {
+    let mut kind = 0;
+    // SAFETY: live communicator, valid out-pointer.
+    cx.check(unsafe { ffi::MPI_Topo_test(comm, &mut kind) })?;
+    let host = &cx.mpi.host;
+    if kind == host.int("MPI_CART") {
+        let n = total(cart_ndims(cx, comm)?, 2)?;
+        Ok((n, n))
+    } else if kind == host.int("MPI_GRAPH") {
+        let rank = super::coll::rank_in(cx, comm)?;
+        let n = graph_degree(cx, comm, rank)?;
+        Ok((n, n))
+    } else if kind == host.int("MPI_DIST_GRAPH") {
+        let (indegree, outdegree, _) = dist_graph_counts(cx, comm)?;
+        Ok((indegree, outdegree))
+    } else {
+        Err(MpiError::new(
+            abi::MPI_ERR_TOPOLOGY,
+            "neighbourhood collective on a communicator without topology",
+        ))
+    }
+}
+
+/// Checks block `i` of a v- or w-collective buffer: `count` elements of `dt` at byte offset
+/// `disp` from guest address `base`, every byte the datatype touches inside linear memory.
+fn check_block(
+    cx: &mut Cx,
+    base: u32,
+    disp: i64,
+    count: i32,
+    dt: &Datatype,
+    i: usize,
+) -> MpiResult<()> {
+    if count < 0 {
+        return Err(MpiError::new(
+            abi::MPI_ERR_COUNT,
+            format!("negative count {count} for neighbour {i}"),
+        ));
+    }
+    if count == 0 || dt.size == 0 {
+        return Ok(());
+    }
+    let size = cx.mem().len() as i128;
+    let first = i128::from(base) + i128::from(disp) + i128::from(dt.true_lb);
+    let last = first + i128::from(count - 1) * i128::from(dt.extent);
+    let (low, high) = (
+        first.min(last),
+        first.max(last) + i128::from(dt.true_extent),
+    );
+    if low < 0 || high > size {
+        return Err(MpiError::new(
+            abi::MPI_ERR_BUFFER,
+            format!(
+                "block {i} [{low:#x}, {high:#x}) of {count} x {} lies outside linear memory \
+                 [0, {size:#x})",
+                dt.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The host pointer for the base address of a v- or w-collective buffer, and its blocks,
+/// checked: `counts[i]` elements of `types[i]` at `displs[i]` bytes.
+fn blocks(
+    cx: &mut Cx,
+    base: u32,
+    counts: &[i32],
+    displs: &[i64],
+    types: &[Datatype],
+) -> MpiResult<*mut c_void> {
+    for i in 0..counts.len() {
+        check_block(cx, base, displs[i], counts[i], &types[i], i)?;
+    }
+    guest::slice(cx.mem(), base, 0)?;
+    // SAFETY: base <= memory size, and the memory is one mapping starting at its base.
+    Ok(unsafe { cx.mem().as_mut_ptr().add(base as usize) }.cast())
+}
+
+/// Element displacements times the datatype's extent, in bytes.
+fn byte_displs(displs: &[i32], dt: &Datatype) -> Vec<i64> {
+    displs.iter().map(|&d| i64::from(d) * dt.extent).collect()
+}
+
+/// Starts a nonblocking neighbourhood collective or runs the blocking one: `start` calls the
+/// host with a request out-pointer (`None` for the blocking form). `keep` holds arrays the
+/// host reads until completion.
+fn run(
+    cx: &mut Cx,
+    request: Option<u32>,
+    keep: Option<Box<dyn std::any::Any>>,
+    start: impl FnOnce(Option<&mut ffi::MPI_Request>) -> c_int,
+) -> MpiResult<()> {
+    match request {
+        None => cx.check(start(None)),
+        Some(out) => {
+            cx.write_i32(out, abi::MPI_REQUEST_NULL)?;
+            let mut req = cx.mpi.null_request();
+            cx.check(start(Some(&mut req)))?;
+            super::p2p::new_request(cx, out, req, false, keep)
+        }
+    }
+}
+
+fn neighbor_allgather_with(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcount: i32,
+    sendtype: i32,
+    recvbuf: u32,
+    recvcount: i32,
+    recvtype: i32,
+    comm: i32,
+    request: Option<u32>,
+) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    let (indegree, _) = degrees(cx, comm)?;
+    let (sptr, sdt) = cx.typed_buffer(sendbuf, sendcount, sendtype)?;
+    let (rptr, rdt) = cx.typed_buffer(recvbuf, total(recvcount, indegree)?, recvtype)?;
+    // SAFETY: checked buffers (indegree blocks received), live handles, valid request pointer.
+    run(cx, request, None, |req| unsafe {
+        match req {
+            None => ffi::MPI_Neighbor_allgather(sptr, sendcount, sdt, rptr, recvcount, rdt, comm),
+            Some(req) => {
+                ffi::MPI_Ineighbor_allgather(sptr, sendcount, sdt, rptr, recvcount, rdt, comm, req)
+            }
+        }
+    })
+}
+
+fn neighbor_allgatherv_with(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcount: i32,
+    sendtype: i32,
+    recvbuf: u32,
+    recvcounts: u32,
+    displs: u32,
+    recvtype: i32,
+    comm: i32,
+    request: Option<u32>,
+) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    let (indegree, _) = degrees(cx, comm)?;
+    let (sptr, sdt) = cx.typed_buffer(sendbuf, sendcount, sendtype)?;
+    let rdt = cx.datatype(recvtype)?;
+    let counts = cx.read_i32s(recvcounts, indegree)?;
+    let displs = cx.read_i32s(displs, indegree)?;
+    let types = vec![rdt; counts.len()];
+    let rptr = blocks(cx, recvbuf, &counts, &byte_displs(&displs, &rdt), &types)?;
+    let (cptr, dptr) = (counts.as_ptr(), displs.as_ptr());
+    // SAFETY: checked buffers and blocks, arrays of indegree ints kept until completion.
+    run(
+        cx,
+        request,
+        Some(Box::new((counts, displs))),
+        |req| unsafe {
+            match req {
+                None => ffi::MPI_Neighbor_allgatherv(
+                    sptr, sendcount, sdt, rptr, cptr, dptr, rdt.host, comm,
+                ),
+                Some(req) => ffi::MPI_Ineighbor_allgatherv(
+                    sptr, sendcount, sdt, rptr, cptr, dptr, rdt.host, comm, req,
+                ),
+            }
+        },
+    )
+}
+
+fn neighbor_alltoall_with(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcount: i32,
+    sendtype: i32,
+    recvbuf: u32,
+    recvcount: i32,
+    recvtype: i32,
+    comm: i32,
+    request: Option<u32>,
+) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    let (indegree, outdegree) = degrees(cx, comm)?;
+    let (sptr, sdt) = cx.typed_buffer(sendbuf, total(sendcount, outdegree)?, sendtype)?;
+    let (rptr, rdt) = cx.typed_buffer(recvbuf, total(recvcount, indegree)?, recvtype)?;
+    // SAFETY: checked buffers (outdegree blocks sent, indegree received), live handles.
+    run(cx, request, None, |req| unsafe {
+        match req {
+            None => ffi::MPI_Neighbor_alltoall(sptr, sendcount, sdt, rptr, recvcount, rdt, comm),
+            Some(req) => {
+                ffi::MPI_Ineighbor_alltoall(sptr, sendcount, sdt, rptr, recvcount, rdt, comm, req)
+            }
+        }
+    })
+}
+
+fn neighbor_alltoallv_with(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcounts: u32,
+    sdispls: u32,
+    sendtype: i32,
+    recvbuf: u32,
+    recvcounts: u32,
+    rdispls: u32,
+    recvtype: i32,
+    comm: i32,
+    request: Option<u32>,
+) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    let (indegree, outdegree) = degrees(cx, comm)?;
+    let (sdt, rdt) = (cx.datatype(sendtype)?, cx.datatype(recvtype)?);
+    let scounts = cx.read_i32s(sendcounts, outdegree)?;
+    let sdispls = cx.read_i32s(sdispls, outdegree)?;
+    let rcounts = cx.read_i32s(recvcounts, indegree)?;
+    let rdispls = cx.read_i32s(rdispls, indegree)?;
+    let stypes = vec![sdt; scounts.len()];
+    let rtypes = vec![rdt; rcounts.len()];
+    let sptr = blocks(cx, sendbuf, &scounts, &byte_displs(&sdispls, &sdt), &stypes)?;
+    let rptr = blocks(cx, recvbuf, &rcounts, &byte_displs(&rdispls, &rdt), &rtypes)?;
+    let arrays = [
+        scounts.as_ptr(),
+        sdispls.as_ptr(),
+        rcounts.as_ptr(),
+        rdispls.as_ptr(),
+    ];
+    let keep = Box::new((scounts, sdispls, rcounts, rdispls));
+    // SAFETY: checked buffers and blocks; count and displacement arrays kept until completion.
+    run(cx, request, Some(keep), |req| unsafe {
+        let [sc, sd, rc, rd] = arrays;
+        match req {
+            None => {
+                ffi::MPI_Neighbor_alltoallv(sptr, sc, sd, sdt.host, rptr, rc, rd, rdt.host, comm)
+            }
+            Some(req) => ffi::MPI_Ineighbor_alltoallv(
+                sptr, sc, sd, sdt.host, rptr, rc, rd, rdt.host, comm, req,
+            ),
+        }
+    })
+}
+
+/// The datatypes behind `n` guest datatype handles at `addr`.
+fn datatypes(cx: &Cx, addr: u32, n: i32) -> MpiResult<Vec<Datatype>> {
+    cx.read_i32s(addr, n)?
+        .into_iter()
+        .map(|h| cx.datatype(h))
+        .collect()
+}
+
+/// Host copies of a w-collective's arrays, kept until completion.
+struct WArrays {
+    scounts: Vec<i32>,
+    sdispls: Vec<ffi::MPI_Aint>,
+    stypes: Vec<ffi::MPI_Datatype>,
+    rcounts: Vec<i32>,
+    rdispls: Vec<ffi::MPI_Aint>,
+    rtypes: Vec<ffi::MPI_Datatype>,
+}
+
+fn neighbor_alltoallw_with(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcounts: u32,
+    sdispls: u32,
+    sendtypes: u32,
+    recvbuf: u32,
+    recvcounts: u32,
+    rdispls: u32,
+    recvtypes: u32,
+    comm: i32,
+    request: Option<u32>,
+) -> MpiResult<()> {
+    let comm = cx.comm(comm)?;
+    let (indegree, outdegree) = degrees(cx, comm)?;
+    let scounts = cx.read_i32s(sendcounts, outdegree)?;
+    // Guest MPI_Aint displacements are 4-byte signed byte offsets.
+    let sdispls: Vec<i64> = cx
+        .read_i32s(sdispls, outdegree)?
+        .into_iter()
+        .map(i64::from)
+        .collect();
+    let stypes = datatypes(cx, sendtypes, outdegree)?;
+    let rcounts = cx.read_i32s(recvcounts, indegree)?;
+    let rdispls: Vec<i64> = cx
+        .read_i32s(rdispls, indegree)?
+        .into_iter()
+        .map(i64::from)
+        .collect();
+    let rtypes = datatypes(cx, recvtypes, indegree)?;
+    let sptr = blocks(cx, sendbuf, &scounts, &sdispls, &stypes)?;
+    let rptr = blocks(cx, recvbuf, &rcounts, &rdispls, &rtypes)?;
+    let arrays = Box::new(WArrays {
+        scounts,
+        sdispls: sdispls.iter().map(|&d| d as ffi::MPI_Aint).collect(),
+        stypes: stypes.iter().map(|t| t.host).collect(),
+        rcounts,
+        rdispls: rdispls.iter().map(|&d| d as ffi::MPI_Aint).collect(),
+        rtypes: rtypes.iter().map(|t| t.host).collect(),
+    });
+    let a = &*arrays;
+    let (sc, sd, st) = (a.scounts.as_ptr(), a.sdispls.as_ptr(), a.stypes.as_ptr());
+    let (rc, rd, rt) = (a.rcounts.as_ptr(), a.rdispls.as_ptr(), a.rtypes.as_ptr());
+    // SAFETY: checked buffers and blocks; the arrays (heap data, unmoved by boxing) are kept
+    // until completion.
+    run(cx, request, Some(arrays), |req| unsafe {
+        match req {
+            None => ffi::MPI_Neighbor_alltoallw(sptr, sc, sd, st, rptr, rc, rd, rt, comm),
+            Some(req) => {
+                ffi::MPI_Ineighbor_alltoallw(sptr, sc, sd, st, rptr, rc, rd, rt, comm, req)
+            }
+        }
+    })
+}
+
+fn neighbor_allgather(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcount: i32,
+    sendtype: i32,
+    recvbuf: u32,
+    recvcount: i32,
+    recvtype: i32,
+    comm: i32,
+) -> MpiResult<()> {
+    neighbor_allgather_with(
+        cx, sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, None,
+    )
+}
+
+fn ineighbor_allgather(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcount: i32,
+    sendtype: i32,
+    recvbuf: u32,
+    recvcount: i32,
+    recvtype: i32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    neighbor_allgather_with(
+        cx,
+        sendbuf,
+        sendcount,
+        sendtype,
+        recvbuf,
+        recvcount,
+        recvtype,
+        comm,
+        Some(request),
+    )
+}
+
+fn neighbor_allgatherv(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcount: i32,
+    sendtype: i32,
+    recvbuf: u32,
+    recvcounts: u32,
+    displs: u32,
+    recvtype: i32,
+    comm: i32,
+) -> MpiResult<()> {
+    neighbor_allgatherv_with(
+        cx, sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, comm, None,
+    )
+}
+
+fn ineighbor_allgatherv(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcount: i32,
+    sendtype: i32,
+    recvbuf: u32,
+    recvcounts: u32,
+    displs: u32,
+    recvtype: i32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    neighbor_allgatherv_with(
+        cx,
+        sendbuf,
+        sendcount,
+        sendtype,
+        recvbuf,
+        recvcounts,
+        displs,
+        recvtype,
+        comm,
+        Some(request),
+    )
+}
+
+fn neighbor_alltoall(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcount: i32,
+    sendtype: i32,
+    recvbuf: u32,
+    recvcount: i32,
+    recvtype: i32,
+    comm: i32,
+) -> MpiResult<()> {
+    neighbor_alltoall_with(
+        cx, sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, None,
+    )
+}
+
+fn ineighbor_alltoall(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcount: i32,
+    sendtype: i32,
+    recvbuf: u32,
+    recvcount: i32,
+    recvtype: i32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    neighbor_alltoall_with(
+        cx,
+        sendbuf,
+        sendcount,
+        sendtype,
+        recvbuf,
+        recvcount,
+        recvtype,
+        comm,
+        Some(request),
+    )
+}
+
+fn neighbor_alltoallv(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcounts: u32,
+    sdispls: u32,
+    sendtype: i32,
+    recvbuf: u32,
+    recvcounts: u32,
+    rdispls: u32,
+    recvtype: i32,
+    comm: i32,
+) -> MpiResult<()> {
+    neighbor_alltoallv_with(
+        cx, sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype, comm,
+        None,
+    )
+}
+
+fn ineighbor_alltoallv(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcounts: u32,
+    sdispls: u32,
+    sendtype: i32,
+    recvbuf: u32,
+    recvcounts: u32,
+    rdispls: u32,
+    recvtype: i32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    neighbor_alltoallv_with(
+        cx,
+        sendbuf,
+        sendcounts,
+        sdispls,
+        sendtype,
+        recvbuf,
+        recvcounts,
+        rdispls,
+        recvtype,
+        comm,
+        Some(request),
+    )
+}
+
+fn neighbor_alltoallw(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcounts: u32,
+    sdispls: u32,
+    sendtypes: u32,
+    recvbuf: u32,
+    recvcounts: u32,
+    rdispls: u32,
+    recvtypes: u32,
+    comm: i32,
+) -> MpiResult<()> {
+    neighbor_alltoallw_with(
+        cx, sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls, recvtypes, comm,
+        None,
+    )
+}
+
+fn ineighbor_alltoallw(
+    cx: &mut Cx,
+    sendbuf: u32,
+    sendcounts: u32,
+    sdispls: u32,
+    sendtypes: u32,
+    recvbuf: u32,
+    recvcounts: u32,
+    rdispls: u32,
+    recvtypes: u32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    neighbor_alltoallw_with(
+        cx,
+        sendbuf,
+        sendcounts,
+        sdispls,
+        sendtypes,
+        recvbuf,
+        recvcounts,
+        rdispls,
+        recvtypes,
+        comm,
+        Some(request),
+    )
+}
+
+super::mpi_functions! {
+    cart_create => MPI_Cart_create(comm_old: i32, ndims: i32, dims: u32, periods: u32, reorder: i32, comm_cart: u32);
+    cart_get => MPI_Cart_get(comm: i32, maxdims: i32, dims: u32, periods: u32, coords: u32);
+    cart_rank => MPI_Cart_rank(comm: i32, coords: u32, rank: u32);
+    cart_coords => MPI_Cart_coords(comm: i32, rank: i32, maxdims: i32, coords: u32);
+    cart_shift => MPI_Cart_shift(comm: i32, direction: i32, disp: i32, rank_source: u32, rank_dest: u32);
+    cart_sub => MPI_Cart_sub(comm: i32, remain_dims: u32, newcomm: u32);
+    cartdim_get => MPI_Cartdim_get(comm: i32, ndims: u32);
+    dims_create => MPI_Dims_create(nnodes: i32, ndims: i32, dims: u32);
+    topo_test => MPI_Topo_test(comm: i32, status: u32);
+    graph_create => MPI_Graph_create(comm_old: i32, nnodes: i32, index: u32, edges: u32, reorder: i32, comm_graph: u32);
+    graph_get => MPI_Graph_get(comm: i32, maxindex: i32, maxedges: i32, index: u32, edges: u32);
+    graphdims_get => MPI_Graphdims_get(comm: i32, nnodes: u32, nedges: u32);
+    graph_neighbors_count => MPI_Graph_neighbors_count(comm: i32, rank: i32, nneighbors: u32);
+    graph_neighbors => MPI_Graph_neighbors(comm: i32, rank: i32, maxneighbors: i32, neighbors: u32);
+    dist_graph_create_adjacent => MPI_Dist_graph_create_adjacent(comm_old: i32, indegree: i32, sources: u32,
+        sourceweights: u32, outdegree: i32, destinations: u32, destweights: u32, info: i32, reorder: i32,
+        comm_dist_graph: u32);
+    dist_graph_create => MPI_Dist_graph_create(comm_old: i32, n: i32, sources: u32, degrees: u32,
+        destinations: u32, weights: u32, info: i32, reorder: i32, comm_dist_graph: u32);
+    dist_graph_neighbors_count => MPI_Dist_graph_neighbors_count(comm: i32, indegree: u32, outdegree: u32, weighted: u32);
+    dist_graph_neighbors => MPI_Dist_graph_neighbors(comm: i32, maxindegree: i32, sources: u32, sourceweights: u32,
+        maxoutdegree: i32, destinations: u32, destweights: u32);
+    neighbor_allgather => MPI_Neighbor_allgather(sendbuf: u32, sendcount: i32, sendtype: i32, recvbuf: u32,
+        recvcount: i32, recvtype: i32, comm: i32);
+    neighbor_allgatherv => MPI_Neighbor_allgatherv(sendbuf: u32, sendcount: i32, sendtype: i32, recvbuf: u32,
+        recvcounts: u32, displs: u32, recvtype: i32, comm: i32);
+    neighbor_alltoall => MPI_Neighbor_alltoall(sendbuf: u32, sendcount: i32, sendtype: i32, recvbuf: u32,
+        recvcount: i32, recvtype: i32, comm: i32);
+    neighbor_alltoallv => MPI_Neighbor_alltoallv(sendbuf: u32, sendcounts: u32, sdispls: u32, sendtype: i32,
+        recvbuf: u32, recvcounts: u32, rdispls: u32, recvtype: i32, comm: i32);
+    neighbor_alltoallw => MPI_Neighbor_alltoallw(sendbuf: u32, sendcounts: u32, sdispls: u32, sendtypes: u32,
+        recvbuf: u32, recvcounts: u32, rdispls: u32, recvtypes: u32, comm: i32);
+    ineighbor_allgather => MPI_Ineighbor_allgather(sendbuf: u32, sendcount: i32, sendtype: i32, recvbuf: u32,
+        recvcount: i32, recvtype: i32, comm: i32, request: u32);
+    ineighbor_allgatherv => MPI_Ineighbor_allgatherv(sendbuf: u32, sendcount: i32, sendtype: i32, recvbuf: u32,
+        recvcounts: u32, displs: u32, recvtype: i32, comm: i32, request: u32);
+    ineighbor_alltoall => MPI_Ineighbor_alltoall(sendbuf: u32, sendcount: i32, sendtype: i32, recvbuf: u32,
+        recvcount: i32, recvtype: i32, comm: i32, request: u32);
+    ineighbor_alltoallv => MPI_Ineighbor_alltoallv(sendbuf: u32, sendcounts: u32, sdispls: u32, sendtype: i32,
+        recvbuf: u32, recvcounts: u32, rdispls: u32, recvtype: i32, comm: i32, request: u32);
+    ineighbor_alltoallw => MPI_Ineighbor_alltoallw(sendbuf: u32, sendcounts: u32, sdispls: u32, sendtypes: u32,
+        recvbuf: u32, recvcounts: u32, rdispls: u32, recvtypes: u32, comm: i32, request: u32);
+}
