@@ -19,6 +19,7 @@ mod cx;
 mod env;
 mod handles;
 mod host;
+mod ops;
 mod p2p;
 mod state;
 
@@ -103,5 +104,6 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(env::special_functions());
     all.extend(p2p::functions());
     all.extend(coll::functions());
+    all.extend(ops::functions());
     all
 }
