@@ -15,6 +15,7 @@
 #![allow(clippy::too_many_arguments)]
 
 mod coll;
+mod collv;
 mod cx;
 mod env;
 mod handles;
@@ -104,6 +105,7 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(env::special_functions());
     all.extend(p2p::functions());
     all.extend(coll::functions());
+    all.extend(collv::functions());
     all.extend(ops::functions());
     all
 }
