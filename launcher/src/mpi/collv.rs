@@ -214,6 +214,11 @@ impl VBuf {
     pub(super) fn displs(&self) -> *const c_int {
         array_ptr(&self.displs)
     }
+
+    /// The arrays, to keep alive until a non-blocking operation completes.
+    pub(super) fn into_arrays(self) -> (Vec<c_int>, Vec<c_int>) {
+        (self.counts, self.displs)
+    }
 }
 
 /// A host pointer to an array, or null for an empty (not significant) one.
@@ -532,6 +537,11 @@ impl WBuf {
             displs,
             types: host_types,
         })
+    }
+
+    /// The arrays, to keep alive until a non-blocking operation completes.
+    pub(super) fn into_arrays(self) -> (Vec<c_int>, Vec<c_int>, Vec<ffi::MPI_Datatype>) {
+        (self.counts, self.displs, self.types)
     }
 }
 

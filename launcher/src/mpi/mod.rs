@@ -20,6 +20,7 @@ mod cx;
 mod env;
 mod handles;
 mod host;
+mod icoll;
 mod ops;
 mod p2p;
 mod state;
@@ -106,6 +107,7 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(p2p::functions());
     all.extend(coll::functions());
     all.extend(collv::functions());
+    all.extend(icoll::functions());
     all.extend(ops::functions());
     all
 }
