@@ -492,26 +492,6 @@ WASMPI_IMPORT(MPI_Is_thread_main) int MPI_Is_thread_main(int *flag);
 WASMPI_IMPORT(MPI_Pcontrol) int MPI_Pcontrol(const int level, ...);
 WASMPI_IMPORT(MPI_Alloc_mem) int MPI_Alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr);
 WASMPI_IMPORT(MPI_Free_mem) int MPI_Free_mem(void *base);
-/* wasmpi: begin inline helpers */
-/* MPI_Alloc_mem and MPI_Free_mem allocate from the program's own heap. They are still
- * provided as imports for modules built with other headers, but calls compiled against this
- * header go straight to malloc/free: calling a command module's exported malloc from the
- * host would re-run its constructors. */
-void *malloc(size_t size);
-void free(void *ptr);
-static inline int wasmpi_alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr) {
-    (void)info;
-    void *block = malloc(size > 0 ? (size_t)size : 1);
-    *(void **)baseptr = block;
-    return block ? MPI_SUCCESS : MPI_ERR_NO_MEM;
-}
-static inline int wasmpi_free_mem(void *base) {
-    free(base);
-    return MPI_SUCCESS;
-}
-#define MPI_Alloc_mem(size, info, baseptr) wasmpi_alloc_mem((size), (info), (baseptr))
-#define MPI_Free_mem(base) wasmpi_free_mem(base)
-/* wasmpi: end inline helpers */
 
 /* Error handling. */
 WASMPI_IMPORT(MPI_Comm_set_errhandler) int MPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler);
@@ -811,6 +791,52 @@ WASMPI_IMPORT(MPI_File_get_info) int MPI_File_get_info(MPI_File fh, MPI_Info *in
 WASMPI_IMPORT(MPI_File_set_info) int MPI_File_set_info(MPI_File fh, MPI_Info info);
 WASMPI_IMPORT(MPI_File_set_errhandler) int MPI_File_set_errhandler(MPI_File file, MPI_Errhandler errhandler);
 WASMPI_IMPORT(MPI_File_get_errhandler) int MPI_File_get_errhandler(MPI_File file, MPI_Errhandler *errhandler);
+
+/* wasmpi: begin inline helpers */
+/* Inline helpers that calls are redirected to (after every declaration, so the macros do not
+ * rewrite them). */
+/* MPI_Alloc_mem and MPI_Free_mem allocate from the program's own heap. They are still
+ * provided as imports for modules built with other headers, but calls compiled against this
+ * header go straight to malloc/free: calling a command module's exported malloc from the
+ * host would re-run its constructors. */
+void *malloc(size_t size);
+void free(void *ptr);
+static inline int wasmpi_alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr) {
+    (void)info;
+    void *block = malloc(size > 0 ? (size_t)size : 1);
+    *(void **)baseptr = block;
+    return block ? MPI_SUCCESS : MPI_ERR_NO_MEM;
+}
+static inline int wasmpi_free_mem(void *base) {
+    free(base);
+    return MPI_SUCCESS;
+}
+#define MPI_Alloc_mem(size, info, baseptr) wasmpi_alloc_mem((size), (info), (baseptr))
+#define MPI_Free_mem(base) wasmpi_free_mem(base)
+/* User-defined operations: the launcher copies a reduction's operands into scratch memory in
+ * the program's heap before calling the user function (it cannot call malloc itself). Calls
+ * to MPI_Op_create compiled against this header allocate it once (per translation unit) and
+ * register it through the import env.wasmpi_op_scratch; without it MPI_Op_create fails with
+ * MPI_ERR_OTHER. 64 KiB of operands per call of the user function, plus its len and datatype
+ * arguments. */
+WASMPI_IMPORT(wasmpi_op_scratch) int wasmpi_op_scratch(void *buf, int size);
+static inline int wasmpi_op_create(MPI_User_function *user_fn, int commute, MPI_Op *op) {
+    static void *scratch;
+    if (!scratch) {
+        const int size = 65536 + 16;
+        void *block = malloc((size_t)size);
+        if (!block) return MPI_ERR_NO_MEM;
+        int rc = wasmpi_op_scratch(block, size);
+        if (rc != MPI_SUCCESS) {
+            free(block);
+            return rc;
+        }
+        scratch = block;
+    }
+    return MPI_Op_create(user_fn, commute, op);
+}
+#define MPI_Op_create(user_fn, commute, op) wasmpi_op_create((user_fn), (commute), (op))
+/* wasmpi: end inline helpers */
 
 #ifdef __cplusplus
 }

@@ -39,7 +39,7 @@ fn without_inline_helpers(src: &str) -> String {
 }
 
 #[test]
-fn inline_helpers_only_redirect_alloc_and_free_mem() {
+fn inline_helpers_only_redirect_alloc_free_mem_and_op_create() {
     let src = std::fs::read_to_string(include_dir().join("mpi.h")).expect("read include/mpi.h");
     let start = src.find(HELPERS_BEGIN).expect("inline helpers marker");
     let end = src.find(HELPERS_END).expect("inline helpers end marker");
@@ -48,7 +48,21 @@ fn inline_helpers_only_redirect_alloc_and_free_mem() {
         .filter_map(|l| l.strip_prefix("#define "))
         .map(|l| l.split('(').next().unwrap_or_default())
         .collect();
-    assert_eq!(redirected, ["MPI_Alloc_mem", "MPI_Free_mem"]);
+    assert_eq!(
+        redirected,
+        ["MPI_Alloc_mem", "MPI_Free_mem", "MPI_Op_create"]
+    );
+    // The only import the helpers add is the scratch registration of MPI_Op_create, which the
+    // launcher provides outside the MPI_ namespace (it is not part of the MPI interface).
+    let imports: Vec<&str> = src[start..end]
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("WASMPI_IMPORT("))
+        .map(|l| l.split(')').next().unwrap_or_default())
+        .collect();
+    assert_eq!(imports, ["wasmpi_op_scratch"]);
+    // The redirects follow every declaration, so they cannot rewrite one.
+    let last_import = src.rfind("WASMPI_IMPORT(MPI_").expect("an MPI import");
+    assert!(last_import < start, "inline helpers precede a declaration");
 }
 
 fn strip_comments(src: &str) -> String {

@@ -66,7 +66,7 @@ fn reduce(
     let is_root = rank_in(cx, comm)? == root;
     let (sptr, dt) = cx.buffer_or_in_place(sendbuf, count, datatype)?;
     let (rptr, _) = root_buffer(cx, is_root, recvbuf, count, datatype)?;
-    let op = cx.op(op)?;
+    let op = super::ops::reduction_op(cx, op, datatype)?;
     // SAFETY: checked buffers, live handles.
     cx.check(unsafe { ffi::MPI_Reduce(sptr, rptr, count, dt, op, root, comm) })
 }
@@ -93,7 +93,7 @@ fn reduce_all_with(
     let comm = cx.comm(comm)?;
     let (sptr, dt) = cx.buffer_or_in_place(sendbuf, count, datatype)?;
     let (rptr, _) = cx.typed_buffer(recvbuf, count, datatype)?;
-    let op = cx.op(op)?;
+    let op = super::ops::reduction_op(cx, op, datatype)?;
     // SAFETY: checked buffers, live handles.
     cx.check(unsafe { f(sptr, rptr, count, dt, op, comm) })
 }

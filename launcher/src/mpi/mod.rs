@@ -15,13 +15,16 @@
 #![allow(clippy::too_many_arguments)]
 
 mod coll;
+mod collv;
 mod comm;
 mod cx;
 mod env;
 mod group;
 mod handles;
 mod host;
+mod icoll;
 mod info;
+mod ops;
 mod p2p;
 mod requests;
 mod state;
@@ -114,5 +117,8 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(group::functions());
     all.extend(topo::functions());
     all.extend(info::functions());
+    all.extend(collv::functions());
+    all.extend(icoll::functions());
+    all.extend(ops::functions());
     all
 }
