@@ -67,6 +67,12 @@ impl<'a> Caller<'a> {
         self.state.mpi_cx()
     }
 
+    /// Grows linear memory by `pages` pages; returns the guest address of the new pages
+    /// (see [`InstanceState::grow_memory`]). Any [`crate::mpi::Cx`] taken before is stale.
+    pub fn grow_memory(&mut self, pages: u32) -> Option<u64> {
+        self.state.grow_memory(pages)
+    }
+
     /// Both at once.
     pub fn memory_and_wasi(&mut self) -> (&mut [u8], &mut WasiCtx) {
         self.state.memory_and_wasi()
