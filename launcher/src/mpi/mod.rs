@@ -20,6 +20,7 @@ mod env;
 mod handles;
 mod host;
 mod p2p;
+mod rma;
 mod state;
 
 pub use cx::{Cx, MpiError, MpiResult};
@@ -103,5 +104,7 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(env::special_functions());
     all.extend(p2p::functions());
     all.extend(coll::functions());
+    all.extend(rma::functions());
+    all.extend(rma::special_functions());
     all
 }

@@ -57,6 +57,10 @@ pub struct Mpi {
     pub groups: HandleTable<ffi::MPI_Group>,
     /// Requests.
     pub requests: HandleTable<Request>,
+    /// RMA windows.
+    pub wins: HandleTable<super::rma::Win>,
+    /// Guest addresses of the pages holding window attribute values (see `rma.rs`).
+    pub win_attr_pages: Vec<u32>,
     /// Host error class → guest error class.
     error_classes: HashMap<i32, i32>,
     /// (guest, host) values of special ranks and tags.
@@ -129,6 +133,8 @@ impl Default for Mpi {
             ops,
             groups,
             requests: HandleTable::default(),
+            wins: HandleTable::default(),
+            win_attr_pages: Vec::new(),
             error_classes,
             special_ranks,
             in_place,
