@@ -19,6 +19,7 @@ mod cx;
 mod env;
 mod handles;
 mod host;
+mod io;
 mod p2p;
 mod rma;
 mod state;
@@ -106,5 +107,6 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(coll::functions());
     all.extend(rma::functions());
     all.extend(rma::special_functions());
+    all.extend(io::functions());
     all
 }

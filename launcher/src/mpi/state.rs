@@ -61,6 +61,8 @@ pub struct Mpi {
     pub wins: HandleTable<super::rma::Win>,
     /// Guest addresses of the pages holding window attribute values (see `rma.rs`).
     pub win_attr_pages: Vec<u32>,
+    /// Files; the predefined `MPI_FILE_NULL` slot holds the default file error handler.
+    pub files: HandleTable<super::io::File>,
     /// Host error class → guest error class.
     error_classes: HashMap<i32, i32>,
     /// (guest, host) values of special ranks and tags.
@@ -135,6 +137,7 @@ impl Default for Mpi {
             requests: HandleTable::default(),
             wins: HandleTable::default(),
             win_attr_pages: Vec::new(),
+            files: super::io::file_table(),
             error_classes,
             special_ranks,
             in_place,
