@@ -767,7 +767,8 @@ WASMPI_IMPORT(MPI_Rget) int MPI_Rget(void *origin_addr, int origin_count, MPI_Da
 WASMPI_IMPORT(MPI_Raccumulate) int MPI_Raccumulate(const void *origin_addr, int origin_count, MPI_Datatype origin_datatype, int target_rank, MPI_Aint target_disp, int target_count, MPI_Datatype target_datatype, MPI_Op op, MPI_Win win, MPI_Request *request);
 WASMPI_IMPORT(MPI_Rget_accumulate) int MPI_Rget_accumulate(const void *origin_addr, int origin_count, MPI_Datatype origin_datatype, void *result_addr, int result_count, MPI_Datatype result_datatype, int target_rank, MPI_Aint target_disp, int target_count, MPI_Datatype target_datatype, MPI_Op op, MPI_Win win, MPI_Request *request);
 
-/* MPI-IO. Files are opened by the host MPI, so file names are host paths. */
+/* MPI-IO. File names are guest paths, resolved like the program's own open(): only inside the
+ * directories given to wasmpirun with --dir (anything else fails with MPI_ERR_ACCESS). */
 WASMPI_IMPORT(MPI_File_open) int MPI_File_open(MPI_Comm comm, const char *filename, int amode, MPI_Info info, MPI_File *fh);
 WASMPI_IMPORT(MPI_File_close) int MPI_File_close(MPI_File *fh);
 WASMPI_IMPORT(MPI_File_delete) int MPI_File_delete(const char *filename, MPI_Info info);

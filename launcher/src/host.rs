@@ -67,10 +67,10 @@ impl<'a> Caller<'a> {
         self.state.mpi_cx()
     }
 
-    /// Grows linear memory by `pages` 64 KiB pages, as the guest's `memory.grow` would;
-    /// returns the previous size in pages, or `None` when the memory cannot grow.
-    pub fn grow_memory(&mut self, pages: u32) -> Option<u32> {
-        u32::try_from(crate::instance::ops::memory_grow(self.state, pages)).ok()
+    /// Grows linear memory by `pages` pages; returns the guest address of the new pages
+    /// (see [`InstanceState::grow_memory`]). Any [`crate::mpi::Cx`] taken before is stale.
+    pub fn grow_memory(&mut self, pages: u32) -> Option<u64> {
+        self.state.grow_memory(pages)
     }
 
     /// Both at once.

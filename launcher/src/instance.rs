@@ -89,6 +89,18 @@ impl InstanceState {
         (memory, &mut self.wasi)
     }
 
+    /// Grows linear memory by `pages` pages from the host (as `memory.grow` does, keeping the
+    /// VM context's memory size in sync) and returns the old end in bytes: the guest address
+    /// of the new, zeroed pages. `None` if there is no memory or it cannot grow that much.
+    /// Memory obtained this way belongs to no guest allocator and is never returned.
+    pub fn grow_memory(&mut self, pages: u32) -> Option<u64> {
+        let memory = self.memory.as_mut()?;
+        let old_pages = memory.grow(u64::from(pages))?;
+        let size = memory.size() as u64;
+        self.write(vmctx::MEMORY_SIZE, size);
+        Some(old_pages * wasmpi_abi::WASM_PAGE_SIZE)
+    }
+
     /// Memory and MPI state, for an MPI trampoline.
     pub fn mpi_cx(&mut self) -> crate::mpi::Cx<'_> {
         let mpi = self.mpi.get_or_insert_with(Box::default);
@@ -516,17 +528,9 @@ pub(crate) mod ops {
     }
 
     pub fn memory_grow(state: &mut InstanceState, delta: u32) -> i32 {
-        let Some(memory) = &mut state.memory else {
-            return -1;
-        };
-        match memory.grow(u64::from(delta)) {
-            Some(old) => {
-                let size = memory.size() as u64;
-                state.write(vmctx::MEMORY_SIZE, size);
-                old as i32
-            }
-            None => -1,
-        }
+        state
+            .grow_memory(delta)
+            .map_or(-1, |old_end| (old_end / wasmpi_abi::WASM_PAGE_SIZE) as i32)
     }
 
     pub fn memory_copy(state: &mut InstanceState, dst: u32, src: u32, len: u32) -> bool {

@@ -462,11 +462,11 @@ fn reserve_attr_area(caller: &mut Caller) {
     if caller.mpi_cx().mpi.attr_area.is_some() {
         return;
     }
-    if let Some(old_pages) = caller.grow_memory(1) {
-        // The page starts at the old size; a memory that could grow holds < 2^16 pages.
-        if let Some(addr) = old_pages.checked_mul(65536) {
-            caller.mpi_cx().mpi.attr_area = Some(addr);
-        }
+    if let Some(addr) = caller
+        .grow_memory(1)
+        .and_then(|addr| u32::try_from(addr).ok())
+    {
+        caller.mpi_cx().mpi.attr_area = Some(addr);
     }
 }
 

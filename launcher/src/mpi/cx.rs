@@ -44,6 +44,8 @@ pub struct Cx<'a> {
     pub wasi: &'a mut crate::wasi::WasiCtx,
     /// Communicator whose error handler applies to this call.
     errors_on: i32,
+    /// Error handler of the window or file this call works on, which applies instead.
+    errhandler: Option<i32>,
 }
 
 impl<'a> Cx<'a> {
@@ -54,6 +56,7 @@ impl<'a> Cx<'a> {
             mpi,
             wasi,
             errors_on: abi::MPI_COMM_WORLD,
+            errhandler: None,
         }
     }
 
@@ -95,6 +98,12 @@ impl<'a> Cx<'a> {
                 format!("invalid communicator handle {handle}"),
             )),
         }
+    }
+
+    /// Makes errors of this call go to guest error handler `handler` (that of the window or
+    /// file the call works on) rather than to a communicator's.
+    pub fn set_errhandler(&mut self, handler: i32) {
+        self.errhandler = Some(handler);
     }
 
     /// The datatype behind guest handle `handle`.
@@ -265,11 +274,12 @@ impl<'a> Cx<'a> {
         let Err(error) = result else {
             return abi::MPI_SUCCESS;
         };
-        let handler = self
-            .mpi
-            .comms
-            .get(self.errors_on)
-            .map_or(abi::MPI_ERRORS_ARE_FATAL, |c| c.errhandler);
+        let handler = self.errhandler.unwrap_or_else(|| {
+            self.mpi
+                .comms
+                .get(self.errors_on)
+                .map_or(abi::MPI_ERRORS_ARE_FATAL, |c| c.errhandler)
+        });
         if handler == abi::MPI_ERRORS_RETURN {
             return error.class;
         }

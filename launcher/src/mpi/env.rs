@@ -175,7 +175,7 @@ fn comm_size(cx: &mut Cx, comm: i32, size: u32) -> MpiResult<()> {
 
 /// Writes a host string into a guest buffer of `capacity` bytes (NUL-terminated) and its
 /// length into `len_out`.
-fn write_string(
+pub(super) fn write_string(
     cx: &mut Cx,
     buf: u32,
     capacity: usize,

@@ -24,9 +24,11 @@ mod handles;
 mod host;
 mod icoll;
 mod info;
+mod io;
 mod ops;
 mod p2p;
 mod requests;
+mod rma;
 mod state;
 mod topo;
 
@@ -120,5 +122,8 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(collv::functions());
     all.extend(icoll::functions());
     all.extend(ops::functions());
+    all.extend(rma::functions());
+    all.extend(rma::special_functions());
+    all.extend(io::functions());
     all
 }

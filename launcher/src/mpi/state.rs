@@ -66,6 +66,12 @@ pub struct Mpi {
     /// Guest address of the ints that predefined communicator attributes point to, once
     /// reserved (see `comm.rs`).
     pub attr_area: Option<u32>,
+    /// RMA windows.
+    pub wins: HandleTable<super::rma::Win>,
+    /// Guest addresses of the pages holding window attribute values (see `rma.rs`).
+    pub win_attr_pages: Vec<u32>,
+    /// Files; the predefined `MPI_FILE_NULL` slot holds the default file error handler.
+    pub files: HandleTable<super::io::File>,
     /// Host error class → guest error class.
     error_classes: HashMap<i32, i32>,
     /// (guest, host) values of special ranks.
@@ -152,6 +158,9 @@ impl Default for Mpi {
             infos,
             keyvals: HandleTable::default(),
             attr_area: None,
+            wins: HandleTable::default(),
+            win_attr_pages: Vec::new(),
+            files: super::io::file_table(),
             error_classes,
             special_ranks,
             host_any_tag,

@@ -116,6 +116,17 @@ impl FdTable {
         Ok(e.fd.as_fd())
     }
 
+    /// The open preopened directories, in descriptor order: (guest name, host descriptor).
+    pub(crate) fn preopens(&self) -> impl Iterator<Item = (&[u8], BorrowedFd<'_>)> {
+        self.entries.iter().flatten().filter_map(|e| match &e.kind {
+            FdKind::Dir {
+                preopen: Some(name),
+                ..
+            } => Some((name.as_slice(), e.fd.as_fd())),
+            _ => None,
+        })
+    }
+
     /// Stores `entry` in the lowest free slot from 3 on and returns its guest fd. Slots 0-2
     /// are never reused, so that a closed stdio stream cannot silently become a file.
     pub(crate) fn insert(&mut self, entry: FdEntry) -> WasiResult<u32> {

@@ -201,3 +201,167 @@ pub(crate) fn resolve<'a>(
         }
     }
 }
+
+/// A guest file name made openable by a host library that only takes paths (MPI-IO): the
+/// directory holding the file, opened by the sandboxed walk, and a host path through it.
+pub(crate) struct HostPath {
+    /// The directory holding the file; `path` names the file through this descriptor, so it
+    /// must stay open as long as the host library may use the path.
+    pub(crate) dir: OwnedFd,
+    /// `/proc/self/fd/<dir>/<name>`.
+    pub(crate) path: CString,
+}
+
+/// wasi-libc's normalisation of a preopened directory's name: leading `/` and `./` and a
+/// lone `.` are dropped (`/data` → `data`, `.` and `/` → the empty prefix).
+fn strip_prefixes(mut name: &[u8]) -> &[u8] {
+    loop {
+        name = match name {
+            [b'/', rest @ ..] => rest,
+            [b'.', b'/', rest @ ..] => rest,
+            [b'.'] => &[],
+            _ => return name,
+        };
+    }
+}
+
+/// The part of `path` (without leading `/`) below preopen name `prefix` (normalised), if
+/// `prefix` names whole leading components of it: wasi-libc's `prefix_matches`.
+fn below_prefix<'p>(prefix: &[u8], path: &'p [u8]) -> Option<&'p [u8]> {
+    let rest = path.strip_prefix(prefix)?;
+    let without_slashes = prefix.len() - prefix.iter().rev().take_while(|&&b| b == b'/').count();
+    match path.get(without_slashes) {
+        _ if prefix.is_empty() => Some(rest),
+        None | Some(b'/') => Some(rest),
+        Some(_) => None,
+    }
+}
+
+/// `path` without its leading `/`s.
+fn unrooted(path: &[u8]) -> &[u8] {
+    &path[path.iter().take_while(|&&b| b == b'/').count()..]
+}
+
+/// Resolves a guest file name the way a guest's own `open` would, for a host library that
+/// opens files by path.
+///
+/// Like wasi-libc, the name is matched against the preopened directories' names (leading
+/// `/` ignored, whole components, the longest match wins, later preopens on ties), so
+/// `/data/x` and `data/x` both mean `x` in the directory preopened as `/data`; relative names
+/// are taken from the root, wasi-libc's initial working directory. The rest is walked by
+/// [`resolve`] inside that directory (`follow_final`: whether a final symlink is followed,
+/// as `open` does; `unlink` does not). No preopen matching is `ENOTCAPABLE`, like any escape.
+///
+/// The result names the final component through `/proc/self/fd`, relative to a descriptor of
+/// the directory the walk ended in; that component was not a symlink (or was followed inside
+/// the sandbox) when resolved. A symlink put there afterwards, by another process, is beyond
+/// this check.
+pub(crate) fn host_path(
+    wasi: &super::WasiCtx,
+    path: &[u8],
+    follow_final: bool,
+) -> WasiResult<HostPath> {
+    if path.is_empty() {
+        return Err(Errno::NOENT);
+    }
+    if path.len() > MAX_PATH_LEN {
+        return Err(Errno::NAMETOOLONG);
+    }
+    if path.contains(&0) {
+        return Err(Errno::INVAL);
+    }
+    let path = unrooted(path);
+    let mut best: Option<(usize, BorrowedFd<'_>, &[u8])> = None;
+    for (name, fd) in wasi.fds.preopens() {
+        let prefix = strip_prefixes(name);
+        if let Some(rest) = below_prefix(prefix, path) {
+            if best.is_none_or(|(len, _, _)| prefix.len() >= len) {
+                best = Some((prefix.len(), fd, rest));
+            }
+        }
+    }
+    let (_, root, rest) = best.ok_or(Errno::NOTCAPABLE)?;
+    let rest = unrooted(rest);
+    let resolved = resolve(
+        root,
+        if rest.is_empty() { b"." } else { rest },
+        follow_final,
+    )?;
+    let dir = rustix::io::fcntl_dupfd_cloexec(resolved.dir(), 0)?;
+    let mut host = format!("/proc/self/fd/{}/", std::os::fd::AsRawFd::as_raw_fd(&dir)).into_bytes();
+    host.extend_from_slice(resolved.name().to_bytes());
+    let path = CString::new(host).map_err(|_| Errno::INVAL)?;
+    Ok(HostPath { dir, path })
+}
+
+#[cfg(test)]
+mod host_path_tests {
+    use super::*;
+    use crate::wasi::WasiCtx;
+
+    #[test]
+    fn preopen_names_match_like_wasi_libc() {
+        assert_eq!(strip_prefixes(b"/data"), b"data");
+        assert_eq!(strip_prefixes(b"./data/"), b"data/");
+        assert_eq!(strip_prefixes(b"."), b"");
+        assert_eq!(strip_prefixes(b"/"), b"");
+        assert_eq!(below_prefix(b"data", b"data/x"), Some(&b"/x"[..]));
+        assert_eq!(below_prefix(b"data", b"data"), Some(&b""[..]));
+        assert_eq!(below_prefix(b"data/", b"data/x"), Some(&b"x"[..]));
+        assert_eq!(below_prefix(b"data", b"database"), None);
+        assert_eq!(below_prefix(b"data", b"etc/passwd"), None);
+        assert_eq!(below_prefix(b"", b"../x"), Some(&b"../x"[..]));
+    }
+
+    #[test]
+    fn host_paths_stay_in_the_preopened_directories() {
+        let base = std::env::temp_dir().join(format!("wasmpi-hostpath-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(base.join("data/sub")).unwrap();
+        std::fs::create_dir_all(base.join("deeper")).unwrap();
+        std::fs::write(base.join("data/sub/f"), b"f").unwrap();
+        std::fs::write(base.join("deeper/g"), b"g").unwrap();
+        std::fs::write(base.join("secret"), b"s").unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", base.join("data/abs")).unwrap();
+        std::os::unix::fs::symlink("sub/f", base.join("data/rel")).unwrap();
+        let mut wasi = WasiCtx::default();
+        wasi.preopen_dir(&base.join("data"), "/data").unwrap();
+        wasi.preopen_dir(&base.join("deeper"), "/data/sub/deeper")
+            .unwrap();
+
+        let read = |path: &[u8], follow| -> WasiResult<Vec<u8>> {
+            let p = host_path(&wasi, path, follow)?;
+            let host = std::path::PathBuf::from(p.path.to_str().unwrap());
+            Ok(std::fs::read(host).unwrap_or_default())
+        };
+        assert_eq!(read(b"/data/sub/f", true).unwrap(), b"f");
+        assert_eq!(read(b"data//sub/./f", true).unwrap(), b"f");
+        assert_eq!(read(b"///data/rel", true).unwrap(), b"f");
+        assert_eq!(
+            read(b"/data/sub/deeper/g", true).unwrap(),
+            b"g",
+            "longest prefix"
+        );
+        for escape in [
+            &b"/etc/passwd"[..],
+            b"/data/../secret",
+            b"/data/sub/../../secret",
+            b"/data/abs",
+            b"../secret",
+            b"/dat",
+        ] {
+            assert_eq!(
+                read(escape, true).err(),
+                Some(Errno::NOTCAPABLE),
+                "{}",
+                String::from_utf8_lossy(escape)
+            );
+        }
+        assert_eq!(read(b"", true).err(), Some(Errno::NOENT));
+        assert_eq!(read(b"/data/a\0b", true).err(), Some(Errno::INVAL));
+        // Not following the final symlink names the link itself (for unlink).
+        let link = host_path(&wasi, b"/data/abs", false).unwrap();
+        assert!(link.path.to_bytes().ends_with(b"/abs"));
+        let _ = std::fs::remove_dir_all(&base);
+    }
+}

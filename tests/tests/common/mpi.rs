@@ -5,7 +5,7 @@ use super::*;
 use std::collections::hash_map::DefaultHasher;
 use std::ffi::OsStr;
 use std::hash::{Hash, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub const MPI_PACKAGES: &str = "libopenmpi-dev openmpi-bin (or libmpich-dev mpich)";
@@ -127,8 +127,14 @@ pub fn build_wasm(name: &str) -> PathBuf {
     wasm
 }
 
-/// `mpirun -np ranks [extra] program args`.
-pub fn mpirun(ranks: u32, extra: &[&str], program: &[&OsStr]) -> Command {
+/// `mpirun -np ranks [extra] program args`; with `stdout_dir`, each rank's stdout is also
+/// written to a file of its own there (see [`rank_stdout`]).
+pub fn mpirun(
+    ranks: u32,
+    extra: &[&str],
+    program: &[&OsStr],
+    stdout_dir: Option<&Path>,
+) -> Command {
     let flavor = Flavor::current();
     let mut cmd = Command::new(flavor.mpirun());
     cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
@@ -137,10 +143,44 @@ pub fn mpirun(ranks: u32, extra: &[&str], program: &[&OsStr]) -> Command {
     if flavor == Flavor::OpenMpi {
         cmd.args(["--oversubscribe", "--bind-to", "none"]);
     }
+    if let Some(dir) = stdout_dir {
+        match flavor {
+            Flavor::OpenMpi => cmd.arg("--output-filename").arg(dir),
+            Flavor::Mpich => cmd.arg("-outfile-pattern").arg(dir.join("stdout.%r")),
+        };
+    }
     cmd.args(["-np", &ranks.to_string()])
         .args(extra)
         .args(program);
     cmd
+}
+
+/// What rank `rank` wrote to stdout, from the files `mpirun(.., Some(dir))` made.
+fn rank_stdout(dir: &Path, rank: u32) -> Vec<u8> {
+    match Flavor::current() {
+        Flavor::Mpich => std::fs::read(dir.join(format!("stdout.{rank}"))).unwrap_or_default(),
+        // Open MPI: <dir>/<job>/rank.<rank>/stdout
+        Flavor::OpenMpi => std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find_map(|job| {
+                std::fs::read(job.path().join(format!("rank.{rank}")).join("stdout")).ok()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// Runs `program` under mpirun on `ranks` ranks. Each rank's stdout is written to a file of
+/// its own and the files are concatenated in rank order: both launchers forward ranks' output
+/// in chunks that can split a line when several ranks print at once. Stderr is as forwarded.
+pub fn run_mpi(ranks: u32, extra: &[&str], program: &[&OsStr], what: &str) -> Output {
+    let dir = temp_dir("mpi-stdout");
+    let mut out = run(&mut mpirun(ranks, extra, program, Some(dir.path())), what);
+    out.stdout = (0..ranks)
+        .flat_map(|rank| rank_stdout(dir.path(), rank))
+        .collect();
+    out
 }
 
 pub fn sorted_lines(text: &str) -> Vec<String> {
@@ -152,16 +192,16 @@ pub fn sorted_lines(text: &str) -> Vec<String> {
 pub fn run_both(name: &str, ranks: u32, extra: &[&str]) {
     let (native, wasm) = (build_native(name), build_wasm(name));
     let what = format!("{name} on {ranks} ranks {extra:?}");
-    let native_out = run(
-        &mut mpirun(ranks, extra, &[native.as_os_str()]),
+    let native_out = run_mpi(
+        ranks,
+        extra,
+        &[native.as_os_str()],
         &format!("{what} (native)"),
     );
-    let wasm_out = run(
-        &mut mpirun(
-            ranks,
-            extra,
-            &[bins().wasmpirun.as_os_str(), wasm.as_os_str()],
-        ),
+    let wasm_out = run_mpi(
+        ranks,
+        extra,
+        &[bins().wasmpirun.as_os_str(), wasm.as_os_str()],
         &format!("{what} (wasm)"),
     );
     assert_eq!(
@@ -205,8 +245,134 @@ pub fn run_wasm(name: &str, ranks: u32, args: &[&str]) -> Output {
     let wasm = build_wasm(name);
     let mut program = vec![bins().wasmpirun.as_os_str(), wasm.as_os_str()];
     program.extend(args.iter().map(OsStr::new));
-    run(
-        &mut mpirun(ranks, &[], &program),
+    run_mpi(
+        ranks,
+        &[],
+        &program,
         &format!("{name} {args:?} on {ranks} ranks"),
     )
+}
+
+/// Runs the wasm build of `name` on `ranks` ranks, with `wasmpirun_args` before the program
+/// (e.g. `--dir HOST::GUEST`) and `args` after it.
+pub fn run_wasm_with(name: &str, ranks: u32, wasmpirun_args: &[&str], args: &[&str]) -> Output {
+    let wasm = build_wasm(name);
+    let mut program = vec![bins().wasmpirun.as_os_str()];
+    program.extend(wasmpirun_args.iter().map(OsStr::new));
+    program.push(wasm.as_os_str());
+    program.extend(args.iter().map(OsStr::new));
+    run_mpi(
+        ranks,
+        &[],
+        &program,
+        &format!("{name} {wasmpirun_args:?} {args:?} on {ranks} ranks"),
+    )
+}
+
+/// The files of `dir` (names and contents), sorted, for comparing two runs' results.
+pub fn dir_contents(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            (name, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Like [`run_both`] with extra `mpirun` arguments; with `with_dir`, the program gets a fresh
+/// directory as argv[1] (natively its host path; in wasm `/data`, preopened with
+/// `--dir <dir>::/data`), and both runs must leave the same files there.
+pub fn run_both_with(name: &str, ranks: u32, extra: &[&str], with_dir: bool) {
+    let (native, wasm) = (build_native(name), build_wasm(name));
+    let what = format!("{name} on {ranks} ranks {extra:?}");
+    let dirs = with_dir.then(|| (temp_dir(name), temp_dir(name)));
+    let dir_spec = dirs
+        .as_ref()
+        .map(|(_, w)| format!("{}::/data", w.path().display()));
+    let mut native_program = vec![native.as_os_str()];
+    let mut wasm_program = vec![bins().wasmpirun.as_os_str()];
+    if let (Some((n, _)), Some(spec)) = (&dirs, &dir_spec) {
+        native_program.push(n.path().as_os_str());
+        wasm_program.extend([OsStr::new("--dir"), OsStr::new(spec)]);
+    }
+    wasm_program.push(wasm.as_os_str());
+    if with_dir {
+        wasm_program.push(OsStr::new("/data"));
+    }
+    let native_out = run_mpi(ranks, extra, &native_program, &format!("{what} (native)"));
+    let wasm_out = run_mpi(ranks, extra, &wasm_program, &format!("{what} (wasm)"));
+    assert_eq!(
+        native_out.status.code(),
+        Some(0),
+        "{what}: native run failed\n{}",
+        native_out.describe()
+    );
+    assert_eq!(
+        wasm_out.status.code(),
+        native_out.status.code(),
+        "{what}: exit status differs\n{}",
+        wasm_out.describe()
+    );
+    assert_eq!(
+        sorted_lines(&wasm_out.stdout_text()),
+        sorted_lines(&native_out.stdout_text()),
+        "{what}: output differs\n--- wasm:\n{}\n--- native:\n{}",
+        wasm_out.stdout_text(),
+        native_out.stdout_text()
+    );
+    assert!(
+        !wasm_out.stdout_text().is_empty(),
+        "{what}: printed nothing"
+    );
+    if let Some((n, w)) = &dirs {
+        let (native_files, wasm_files) = (dir_contents(n.path()), dir_contents(w.path()));
+        assert!(!native_files.is_empty(), "{what}: no file left behind");
+        assert!(
+            wasm_files == native_files,
+            "{what}: files differ: wasm left {:?}, native {:?}",
+            wasm_files.iter().map(|f| &f.0).collect::<Vec<_>>(),
+            native_files.iter().map(|f| &f.0).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// [`same_as_native`] for a program working on files in the directory given as argv[1]
+/// (see [`run_both_with`]).
+pub fn same_as_native_with_dir(name: &str) {
+    for &ranks in RANKS {
+        run_both_with(name, ranks, &[], true);
+    }
+    if tool_version("ompi_info").is_ok() {
+        run_both_with(name, 2, &["--mca", "btl", "self,tcp"], true);
+    }
+}
+
+/// [`same_as_native`] for one-sided communication. Open MPI 4.1's default RMA component
+/// (osc/rdma) needs a transport that reaches every peer with RDMA: it refuses windows on one
+/// rank (BTL `self` only) and over `self,tcp`, where osc/pt2pt (RMA over messages) is used
+/// instead; on 2 and 4 ranks the default runs (shared memory, direct access to the target's
+/// window).
+pub fn same_as_native_rma(name: &str) {
+    let open_mpi = tool_version("ompi_info").is_ok();
+    let pt2pt: &[&str] = if open_mpi {
+        &["--mca", "osc", "pt2pt"]
+    } else {
+        &[]
+    };
+    run_both_with(name, 1, pt2pt, false);
+    run_both_with(name, 2, &[], false);
+    run_both_with(name, 4, &[], false);
+    if open_mpi {
+        run_both_with(
+            name,
+            2,
+            &["--mca", "btl", "self,tcp", "--mca", "osc", "pt2pt"],
+            false,
+        );
+    }
 }
