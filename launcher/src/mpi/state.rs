@@ -95,7 +95,12 @@ impl Default for Mpi {
                         size: i64::from(dt.size),
                         extent: i64::from(dt.extent),
                         true_lb: 0,
-                        true_extent: i64::from(dt.size),
+                        // Data spans the whole type but for trailing padding, except in
+                        // MPI_SHORT_INT, whose int follows the short after 2 bytes of padding.
+                        true_extent: match dt.host {
+                            guest::HostType::Int16Int32 => 8,
+                            _ => i64::from(dt.size),
+                        },
                         name: dt.name,
                     },
                 );
