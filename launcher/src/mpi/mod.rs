@@ -21,6 +21,7 @@ mod handles;
 mod host;
 mod p2p;
 mod state;
+mod types;
 
 pub use cx::{Cx, MpiError, MpiResult};
 pub use state::Mpi;
@@ -103,5 +104,7 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(env::special_functions());
     all.extend(p2p::functions());
     all.extend(coll::functions());
+    all.extend(types::functions());
+    all.extend(types::address_functions());
     all
 }

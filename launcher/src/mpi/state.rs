@@ -65,6 +65,8 @@ pub struct Mpi {
     pub in_place: *mut std::ffi::c_void,
     /// This process's rank in `MPI_COMM_WORLD`, once MPI is initialized.
     pub world_rank: Option<i32>,
+    /// Constructor records and names of datatypes (see `types.rs`).
+    pub type_records: super::types::TypeRecords,
 }
 
 fn guest_value(name: &str) -> i32 {
@@ -138,6 +140,7 @@ impl Default for Mpi {
             special_ranks,
             in_place,
             world_rank: None,
+            type_records: Default::default(),
         }
     }
 }
