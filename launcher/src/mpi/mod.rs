@@ -31,6 +31,7 @@ mod requests;
 mod rma;
 mod state;
 mod topo;
+mod types;
 
 pub use cx::{Cx, MpiError, MpiResult};
 pub use state::Mpi;
@@ -125,5 +126,7 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(rma::functions());
     all.extend(rma::special_functions());
     all.extend(io::functions());
+    all.extend(types::functions());
+    all.extend(types::address_functions());
     all
 }

@@ -82,6 +82,8 @@ pub struct Mpi {
     pub in_place: *mut std::ffi::c_void,
     /// This process's rank in `MPI_COMM_WORLD`, once MPI is initialized.
     pub world_rank: Option<i32>,
+    /// Constructor records and names of datatypes (see `types.rs`).
+    pub type_records: super::types::TypeRecords,
 }
 
 fn guest_value(name: &str) -> i32 {
@@ -112,7 +114,12 @@ impl Default for Mpi {
                         size: i64::from(dt.size),
                         extent: i64::from(dt.extent),
                         true_lb: 0,
-                        true_extent: i64::from(dt.size),
+                        // Data spans the whole type but for trailing padding, except in
+                        // MPI_SHORT_INT, whose int follows the short after 2 bytes of padding.
+                        true_extent: match dt.host {
+                            guest::HostType::Int16Int32 => 8,
+                            _ => i64::from(dt.size),
+                        },
                         name: dt.name,
                     },
                 );
@@ -166,6 +173,7 @@ impl Default for Mpi {
             host_any_tag,
             in_place,
             world_rank: None,
+            type_records: Default::default(),
         }
     }
 }
