@@ -26,6 +26,22 @@ pub fn cache_dir() -> Option<PathBuf> {
     non_empty("HOME").map(|home| PathBuf::from(home).join(".cache").join("wasmpi"))
 }
 
+/// Environment variable listing read-only site caches (colon-separated), searched after the
+/// user's cache: a centre can precompile popular modules for each partition.
+pub const CACHE_PATH_ENV: &str = "WASMPI_CACHE_PATH";
+
+/// The caches searched for artifacts, in order: the user's cache, then the site caches.
+pub fn search_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = cache_dir().into_iter().collect();
+    if let Some(path) = std::env::var_os(CACHE_PATH_ENV) {
+        dirs.extend(std::env::split_paths(&path).filter(|p| !p.as_os_str().is_empty()));
+    }
+    dirs
+}
+
+/// Prefix of the temporary files artifacts are written to before being renamed into place.
+pub const TEMP_PREFIX: &str = ".wasmpi-tmp-";
+
 /// BLAKE3 of a wasm module, hex: the name of its cache directory.
 pub fn wasm_hash(wasm: &[u8]) -> String {
     blake3::hash(wasm).to_hex().to_string()

@@ -34,6 +34,14 @@ enum Command {
     Compile(CompileArgs),
     /// List the CPUs `--cpu` accepts and the features each lets the code use.
     Targets,
+    /// Inspect and tidy the artifact cache (`$WASMPI_CACHE_DIR`, else `~/.cache/wasmpi`).
+    ///
+    /// Site caches listed in `$WASMPI_CACHE_PATH` are shown by `list` and `info` but never
+    /// changed.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
     /// Compile C for wasm32-wasi with wasmpi's mpi.h: clang with the right target, sysroot
     /// and flags, like `mpicc`. Also available as `wasmpicc` (symlink or copy).
     ///
@@ -51,6 +59,26 @@ enum Command {
         /// Arguments passed to clang++.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CacheAction {
+    /// Every cached artifact: module, CPU, size, last use.
+    List,
+    /// The artifacts of one module, in every cache searched.
+    Info {
+        /// The module (.wasm).
+        app: PathBuf,
+    },
+    /// Remove every artifact from your cache.
+    Clean,
+    /// Remove least recently used artifacts until the cache is at most SIZE (e.g. 2G);
+    /// artifacts in use by a running wasmpirun are kept.
+    Prune {
+        /// Largest size to keep: bytes, or with a K, M, G or T suffix.
+        #[arg(long, value_name = "SIZE")]
+        max_size: String,
     },
 }
 
@@ -98,6 +126,7 @@ fn main() {
                 print_targets();
                 Ok(0)
             }
+            Command::Cache { action } => run_cache(&action).map(|()| 0),
             Command::Cc { args } => cc::run(cc::Language::C, &args),
             Command::Cxx { args } => cc::run(cc::Language::Cxx, &args),
         },
@@ -248,6 +277,102 @@ fn run_compile(args: &CompileArgs) -> Result<()> {
             {
                 eprintln!("wasmpi:   {phase:<34} {:>9.3} ms", time.as_secs_f64() * 1e3);
             }
+        }
+    }
+    Ok(())
+}
+
+fn user_cache() -> Result<PathBuf> {
+    wasmpi_abi::cache::cache_dir().context("no cache directory: set WASMPI_CACHE_DIR or HOME")
+}
+
+fn describe_entry(entry: &cache::Entry) -> String {
+    let (cpu, arch) = entry
+        .cpu
+        .clone()
+        .unwrap_or_else(|| ("?".into(), "unreadable".into()));
+    let age = entry.last_used.elapsed().map(|d| d.as_secs()).unwrap_or(0);
+    let age = match age {
+        s if s < 120 => format!("{s} s ago"),
+        s if s < 7200 => format!("{} min ago", s / 60),
+        s if s < 172800 => format!("{} h ago", s / 3600),
+        s => format!("{} days ago", s / 86400),
+    };
+    format!(
+        "{:<16} {:<8} {:>10.1} KiB  used {age:<14} {}",
+        cpu,
+        arch,
+        entry.size as f64 / 1024.0,
+        entry.path.display()
+    )
+}
+
+fn run_cache(action: &CacheAction) -> Result<()> {
+    match action {
+        CacheAction::List => {
+            for dir in wasmpi_abi::cache::search_dirs() {
+                let entries = cache::entries(&dir, None);
+                let total: u64 = entries.iter().map(|e| e.size).sum();
+                println!(
+                    "{} ({} artifacts, {:.1} MiB)",
+                    dir.display(),
+                    entries.len(),
+                    total as f64 / 1048576.0
+                );
+                let mut last_module = String::new();
+                for entry in &entries {
+                    if entry.wasm_hash != last_module {
+                        println!("  module {}", entry.wasm_hash);
+                        last_module.clone_from(&entry.wasm_hash);
+                    }
+                    println!("    {}", describe_entry(entry));
+                }
+            }
+        }
+        CacheAction::Info { app } => {
+            let wasm =
+                std::fs::read(app).with_context(|| format!("cannot read {}", app.display()))?;
+            let hash = wasmpi_abi::cache::wasm_hash(&wasm);
+            println!("{} (module {hash})", app.display());
+            let mut found = 0;
+            for dir in wasmpi_abi::cache::search_dirs() {
+                for entry in cache::entries(&dir, Some(&hash)) {
+                    println!("  {}", describe_entry(&entry));
+                    found += 1;
+                }
+            }
+            if found == 0 {
+                println!("  not compiled: run `wasmpi compile {}`", app.display());
+            }
+        }
+        CacheAction::Clean => {
+            let dir = user_cache()?;
+            let entries = cache::entries(&dir, None);
+            for entry in &entries {
+                std::fs::remove_file(&entry.path)
+                    .with_context(|| format!("cannot remove {}", entry.path.display()))?;
+            }
+            cache::prune(&dir, u64::MAX)?;
+            println!("removed {} artifacts from {}", entries.len(), dir.display());
+        }
+        CacheAction::Prune { max_size } => {
+            let dir = user_cache()?;
+            let pruned = cache::prune(&dir, cache::parse_size(max_size)?)?;
+            for (path, size) in &pruned.removed {
+                println!(
+                    "removed {} ({:.1} KiB)",
+                    path.display(),
+                    *size as f64 / 1024.0
+                );
+            }
+            for path in &pruned.busy {
+                println!("kept {} (in use)", path.display());
+            }
+            println!(
+                "{} now holds {:.1} MiB",
+                dir.display(),
+                pruned.remaining as f64 / 1048576.0
+            );
         }
     }
     Ok(())

@@ -19,6 +19,8 @@ pub struct Artifact {
     file: Mmap,
     data: Range<usize>,
     code: Code,
+    /// The open file, holding a shared lock while the artifact is in use.
+    _lock: File,
 }
 
 enum Code {
@@ -36,6 +38,25 @@ impl Artifact {
             why,
         };
         let file = File::open(path).map_err(|e| bad(format!("cannot open: {e}")))?;
+        // A shared lock while in use: `wasmpi cache prune` skips locked files. Marking the
+        // use time lets pruning drop the least recently used artifacts first; read-only site
+        // caches refuse it, which is fine.
+        let _ = rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockShared);
+        let now = rustix::fs::Timespec {
+            tv_sec: 0,
+            tv_nsec: rustix::fs::UTIME_NOW,
+        };
+        let omit = rustix::fs::Timespec {
+            tv_sec: 0,
+            tv_nsec: rustix::fs::UTIME_OMIT,
+        };
+        let _ = rustix::fs::futimens(
+            &file,
+            &rustix::fs::Timestamps {
+                last_access: now,
+                last_modification: omit,
+            },
+        );
         // SAFETY: artifacts are written once and renamed into place, never modified in place;
         // a concurrent writer replaces the directory entry, not this file's contents.
         // Populated up front: the checksum reads every page anyway, and one populating mmap is
@@ -53,6 +74,7 @@ impl Artifact {
             file: map,
             data,
             code,
+            _lock: file,
         })
     }
 
@@ -98,6 +120,19 @@ fn section_range(elf: &object::File, name: &str, len: usize) -> Result<Range<usi
 
 /// Parses and verifies the checksum, returning metadata and the text and data ranges.
 fn parse(bytes: &[u8]) -> Result<Parsed, String> {
+    let (header, encoded, text, data) = read_header(bytes)?;
+    if artifact::checksum(encoded, &bytes[text.clone()], &bytes[data.clone()]) != header.checksum {
+        return Err(
+            "artifact is corrupt (checksum mismatch): delete it and compile again".to_string(),
+        );
+    }
+    let metadata = Metadata::decode(encoded).map_err(|e| e.to_string())?;
+    validate(&metadata, text.len(), data.len())?;
+    Ok((metadata, text, data))
+}
+
+/// The header, the encoded metadata and the text and data ranges, unverified.
+fn read_header(bytes: &[u8]) -> Result<(Header, &[u8], Range<usize>, Range<usize>), String> {
     let elf = object::File::parse(bytes).map_err(|e| format!("not a wasmpi artifact: {e}"))?;
     let meta = section_range(&elf, artifact::METADATA_SECTION, bytes.len())
         .map_err(|_| "not a wasmpi artifact (no wasmpi metadata)".to_string())?;
@@ -109,14 +144,18 @@ fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         }
         other => other.to_string(),
     })?;
-    if artifact::checksum(encoded, &bytes[text.clone()], &bytes[data.clone()]) != header.checksum {
-        return Err(
-            "artifact is corrupt (checksum mismatch): delete it and compile again".to_string(),
-        );
-    }
-    let metadata = Metadata::decode(encoded).map_err(|e| e.to_string())?;
-    validate(&metadata, text.len(), data.len())?;
-    Ok((metadata, text, data))
+    Ok((header, encoded, text, data))
+}
+
+/// Reads an artifact's metadata without verifying its checksum or mapping its code: enough
+/// to choose among cached variants (the chosen one is then fully verified by
+/// [`Artifact::load`]).
+pub fn peek(path: &Path) -> Result<Metadata, String> {
+    let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    // SAFETY: see Artifact::load.
+    let map = unsafe { Mmap::map(&file) }.map_err(|e| format!("cannot map: {e}"))?;
+    let (_, encoded, _, _) = read_header(&map)?;
+    Metadata::decode(encoded).map_err(|e| e.to_string())
 }
 
 /// Checks that every range in the metadata lies inside its section.
@@ -144,8 +183,9 @@ fn validate(meta: &Metadata, text_len: usize, data_len: usize) -> Result<(), Str
     }
 }
 
-/// Checks version, architecture and CPU features against this launcher and CPU.
-fn check_compatible(meta: &Metadata) -> Result<(), String> {
+/// Checks version, architecture and CPU features against this launcher and CPU; the error
+/// says what does not fit.
+pub fn check_compatible(meta: &Metadata) -> Result<(), String> {
     if meta.compiler_version != wasmpi_abi::VERSION {
         return Err(format!(
             "built by wasmpi {}, but this launcher is wasmpi {}: recompile it with this version's `wasmpi compile`",

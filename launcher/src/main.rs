@@ -35,11 +35,16 @@ struct Cli {
     /// (also enabled by WASMPI_PERF_MAP=1).
     #[arg(long)]
     perf_map: bool,
-    /// Say which artifact runs and how it was loaded.
+    /// Say which artifact runs, why, and how it was loaded.
     #[arg(short, long)]
     verbose: bool,
+    /// Print this CPU as `wasmpi compile --cpu` takes it, then exit. Run it once on a compute
+    /// node (`srun -n1 wasmpirun --print-cpu`) and compile for it on the login node.
+    #[arg(long, exclusive = true)]
+    print_cpu: bool,
     /// The program: a .wasm module compiled with `wasmpi compile`, or an artifact file.
-    app: PathBuf,
+    #[arg(required_unless_present = "print_cpu")]
+    app: Option<PathBuf>,
     /// Arguments for the program.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
@@ -47,6 +52,10 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.print_cpu {
+        println!("{}", resolve::this_cpu());
+        return ExitCode::SUCCESS;
+    }
     match run(&cli) {
         Ok(status) => ExitCode::from(status),
         Err(Error::Trap(trap)) => {
@@ -61,9 +70,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn wasi_context(cli: &Cli) -> Result<WasiCtx, Error> {
-    let program = cli
-        .app
+fn wasi_context(cli: &Cli, app: &Path) -> Result<WasiCtx, Error> {
+    let program = app
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -88,21 +96,30 @@ fn wasi_context(cli: &Cli) -> Result<WasiCtx, Error> {
 }
 
 fn run(cli: &Cli) -> Result<u8, Error> {
-    let wasi = wasi_context(cli)?;
-    let artifact = Arc::new(resolve::load(&cli.app)?);
+    let Some(app) = cli.app.as_deref() else {
+        return Err(Error::Call("no program given".to_string()));
+    };
+    let wasi = wasi_context(cli, app)?;
+    let resolved = resolve::load(app)?;
+    let artifact = Arc::new(resolved.artifact);
     if cli.verbose {
+        for line in &resolved.report {
+            eprintln!("wasmpirun: {line}");
+        }
         let meta = artifact.metadata();
+        let features = if meta.cpu_features.is_empty() {
+            "-".to_string()
+        } else {
+            meta.cpu_features.join(",")
+        };
+        let copied = if artifact.code_was_copied() {
+            "; code copied (file system refuses executable mappings)"
+        } else {
+            ""
+        };
         eprintln!(
-            "wasmpirun: running {} compiled for {} [{}] ({}){}",
-            cli.app.display(),
-            meta.arch,
-            meta.cpu_name,
-            meta.cpu_features.join(","),
-            if artifact.code_was_copied() {
-                ", code copied (file system refuses executable mappings)"
-            } else {
-                ""
-            }
+            "wasmpirun: {} code for CPU `{}` using {features}{copied}",
+            meta.arch, meta.cpu_name
         );
     }
     if cli.perf_map || std::env::var_os(perfmap::ENV).is_some_and(|v| v == "1") {

@@ -1,18 +1,53 @@
-//! Finding the artifact to run for a command-line argument: an artifact path is used as it
-//! is; a `.wasm` module is hashed and looked up in the cache ([`wasmpi_abi::cache`]).
-//! The launcher never compiles: on a compute node a missing artifact is an error that says
-//! which `wasmpi compile` command to run.
+//! Finding the artifact to run for a command-line argument.
+//!
+//! An artifact path is used as it is. A `.wasm` module is hashed and looked up in the caches:
+//! the user's cache first, then the read-only site caches listed in `WASMPI_CACHE_PATH`
+//! (colon-separated). Among the variants compiled for several CPUs, the launcher runs the one
+//! this CPU can run that uses the most CPU features; ties go to the cache searched first,
+//! then to the CPU listed first by `wasmpi targets`, then to the file name. The launcher
+//! never compiles: on a compute node a missing artifact is an error that says which
+//! `wasmpi compile` command to run.
 
 use crate::{Artifact, Error};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use wasmpi_abi::artifact::Metadata;
+use wasmpi_abi::cpu;
 
 /// Whether `bytes` start like a wasm module.
 pub fn is_wasm(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\0asm")
 }
 
-/// Loads the artifact for `path`: the artifact itself, or the cached one for a wasm module.
-pub fn load(path: &Path) -> Result<Artifact, Error> {
+/// The loaded artifact and, for `-v`, how it was chosen.
+pub struct Resolved {
+    /// The artifact to run.
+    pub artifact: Artifact,
+    /// Where it came from and why, one line each.
+    pub report: Vec<String>,
+}
+
+/// The `--cpu` value that describes this machine exactly.
+pub fn this_cpu() -> String {
+    cpu::describe(cpu::HOST_ARCH, &cpu::host_features())
+}
+
+struct Candidate {
+    path: PathBuf,
+    dir_rank: usize,
+    meta: Metadata,
+}
+
+impl Candidate {
+    fn preset_rank(&self) -> usize {
+        cpu::PRESETS
+            .iter()
+            .position(|p| p.name == self.meta.cpu_name)
+            .unwrap_or(cpu::PRESETS.len())
+    }
+}
+
+/// Loads the artifact for `path`: the artifact itself, or the best cached one for a module.
+pub fn load(path: &Path) -> Result<Resolved, Error> {
     let mut head = [0u8; 4];
     let is_module = {
         use std::io::Read;
@@ -21,59 +56,96 @@ pub fn load(path: &Path) -> Result<Artifact, Error> {
         file.read_exact(&mut head).is_ok() && is_wasm(&head)
     };
     if !is_module {
-        return Artifact::load(path);
+        let artifact = Artifact::load(path)?;
+        return Ok(Resolved {
+            artifact,
+            report: vec![format!("running artifact {}", path.display())],
+        });
     }
     let wasm = std::fs::read(path)
         .map_err(|e| Error::NotCompiled(format!("cannot read {}: {e}", path.display())))?;
     let hash = wasmpi_abi::cache::wasm_hash(&wasm);
+    let dirs = wasmpi_abi::cache::search_dirs();
     let compile_hint = format!(
-        "run `wasmpi compile {}` first (on the login node)",
+        "run `wasmpi compile --cpu {} {}` (on the login node)",
+        this_cpu(),
         path.display()
     );
-    let Some(cache) = wasmpi_abi::cache::cache_dir() else {
+    if dirs.is_empty() {
         return Err(Error::NotCompiled(format!(
-            "no cache directory (WASMPI_CACHE_DIR and HOME are unset); {compile_hint}"
+            "no cache directory (WASMPI_CACHE_DIR, XDG_CACHE_HOME and HOME are unset); {compile_hint}"
         )));
-    };
-    let dir = wasmpi_abi::cache::module_dir(&cache, &hash);
-    let mut candidates: Vec<_> = std::fs::read_dir(&dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.extension()
-                        .is_some_and(|x| x == wasmpi_abi::artifact::EXTENSION)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    candidates.sort();
+    }
+    let mut fitting = Vec::new();
     let mut refused = Vec::new();
-    let mut best: Option<Artifact> = None;
-    for candidate in candidates {
-        match Artifact::load(&candidate) {
-            Ok(artifact) => {
-                let better = best.as_ref().is_none_or(|b| {
-                    artifact.metadata().cpu_features.len() > b.metadata().cpu_features.len()
-                });
-                if better {
-                    best = Some(artifact);
-                }
+    for (dir_rank, dir) in dirs.iter().enumerate() {
+        let module_dir = wasmpi_abi::cache::module_dir(dir, &hash);
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&module_dir)
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        paths.retain(|p| {
+            p.extension()
+                .is_some_and(|x| x == wasmpi_abi::artifact::EXTENSION)
+        });
+        paths.sort();
+        for path in paths {
+            match crate::artifact::peek(&path) {
+                Ok(meta) => match crate::artifact::check_compatible(&meta) {
+                    Ok(()) => fitting.push(Candidate {
+                        path,
+                        dir_rank,
+                        meta,
+                    }),
+                    Err(why) => {
+                        refused.push(format!("{} [{}]: {why}", path.display(), meta.cpu_name))
+                    }
+                },
+                Err(why) => refused.push(format!("{}: {why}", path.display())),
             }
-            Err(e) => refused.push(e.to_string()),
         }
     }
-    match best {
-        Some(artifact) => Ok(artifact),
-        None if refused.is_empty() => Err(Error::NotCompiled(format!(
-            "{} has not been compiled for this machine (nothing in {}): {compile_hint}",
-            path.display(),
-            cache.display()
-        ))),
-        None => Err(Error::NotCompiled(format!(
-            "no cached artifact of {} can run here ({}); {compile_hint}",
-            path.display(),
-            refused.join("; ")
-        ))),
+    fitting.sort_by(|a, b| {
+        b.meta
+            .cpu_features
+            .len()
+            .cmp(&a.meta.cpu_features.len())
+            .then(a.dir_rank.cmp(&b.dir_rank))
+            .then(a.preset_rank().cmp(&b.preset_rank()))
+            .then(a.path.cmp(&b.path))
+    });
+    let mut report = Vec::new();
+    for candidate in fitting {
+        match Artifact::load(&candidate.path) {
+            Ok(artifact) => {
+                let host = cpu::host_features().len();
+                report.push(format!(
+                    "running {} compiled for CPU `{}` ({} of this CPU's {host} features) from {}",
+                    path.display(),
+                    candidate.meta.cpu_name,
+                    candidate.meta.cpu_features.len(),
+                    candidate.path.display()
+                ));
+                report.extend(refused.iter().map(|r| format!("  not usable here: {r}")));
+                return Ok(Resolved { artifact, report });
+            }
+            Err(e) => {
+                eprintln!("wasmpirun: warning: skipping {e}");
+                refused.push(e.to_string());
+            }
+        }
     }
+    if refused.is_empty() {
+        let searched: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        return Err(Error::NotCompiled(format!(
+            "{} has not been compiled (searched {}): {compile_hint}",
+            path.display(),
+            searched.join(", ")
+        )));
+    }
+    Err(Error::NotCompiled(format!(
+        "no cached artifact of {} can run on this CPU ({}): {}; {compile_hint}",
+        path.display(),
+        this_cpu(),
+        refused.join("; ")
+    )))
 }
