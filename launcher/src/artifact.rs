@@ -120,7 +120,12 @@ fn section_range(elf: &object::File, name: &str, len: usize) -> Result<Range<usi
 
 /// Parses and verifies the checksum, returning metadata and the text and data ranges.
 fn parse(bytes: &[u8]) -> Result<Parsed, String> {
-    let (header, encoded, text, data) = read_header(bytes)?;
+    let Sections {
+        header,
+        metadata: encoded,
+        text,
+        data,
+    } = read_header(bytes)?;
     if artifact::checksum(encoded, &bytes[text.clone()], &bytes[data.clone()]) != header.checksum {
         return Err(
             "artifact is corrupt (checksum mismatch): delete it and compile again".to_string(),
@@ -131,8 +136,17 @@ fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     Ok((metadata, text, data))
 }
 
-/// The header, the encoded metadata and the text and data ranges, unverified.
-fn read_header(bytes: &[u8]) -> Result<(Header, &[u8], Range<usize>, Range<usize>), String> {
+/// The parts of an artifact file, unverified.
+struct Sections<'a> {
+    header: Header,
+    /// The encoded metadata.
+    metadata: &'a [u8],
+    text: Range<usize>,
+    data: Range<usize>,
+}
+
+/// Locates the sections and reads the header, without verifying anything else.
+fn read_header(bytes: &[u8]) -> Result<Sections<'_>, String> {
     let elf = object::File::parse(bytes).map_err(|e| format!("not a wasmpi artifact: {e}"))?;
     let meta = section_range(&elf, artifact::METADATA_SECTION, bytes.len())
         .map_err(|_| "not a wasmpi artifact (no wasmpi metadata)".to_string())?;
@@ -144,7 +158,12 @@ fn read_header(bytes: &[u8]) -> Result<(Header, &[u8], Range<usize>, Range<usize
         }
         other => other.to_string(),
     })?;
-    Ok((header, encoded, text, data))
+    Ok(Sections {
+        header,
+        metadata: encoded,
+        text,
+        data,
+    })
 }
 
 /// Reads an artifact's metadata without verifying its checksum or mapping its code: enough
@@ -154,8 +173,7 @@ pub fn peek(path: &Path) -> Result<Metadata, String> {
     let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
     // SAFETY: see Artifact::load.
     let map = unsafe { Mmap::map(&file) }.map_err(|e| format!("cannot map: {e}"))?;
-    let (_, encoded, _, _) = read_header(&map)?;
-    Metadata::decode(encoded).map_err(|e| e.to_string())
+    Metadata::decode(read_header(&map)?.metadata).map_err(|e| e.to_string())
 }
 
 /// Checks that every range in the metadata lies inside its section.
