@@ -2,6 +2,13 @@
 //! wrapper, found the way rsmpi finds MPI (mpicc, then pkg-config).
 
 fn main() {
+    #[cfg(feature = "mpi")]
+    compile_host_table();
+}
+
+/// Compiles `src/mpi/host.c` with the host's MPI compiler.
+#[cfg(feature = "mpi")]
+fn compile_host_table() {
     println!("cargo:rerun-if-changed=src/mpi/host.c");
     let library = match build_probe_mpi::probe() {
         Ok(library) => library,

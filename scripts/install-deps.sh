@@ -2,13 +2,14 @@
 # Installs what building and testing wasmpi needs, and only what is missing: the wasm32-wasi
 # C/C++ toolchain (clang, lld, wasi-libc, compiler-rt builtins, libc++/libc++abi), the native
 # one (gcc, g++, make), wabt, and both MPI implementations wasmpi is tested with (Open MPI
-# and MPICH). Idempotent: when everything is installed it
+# and MPICH), and the aarch64 cross toolchain and qemu-user the aarch64 tests use. Idempotent: when everything is installed it
 # changes nothing and does not even run `apt-get update`. Also checks that cargo exists.
 set -euo pipefail
 
 packages=(
     clang lld wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 libc++abi-14-dev-wasm32
     gcc g++ make wabt libopenmpi-dev openmpi-bin libmpich-dev mpich
+    gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 
 missing=()

@@ -18,6 +18,14 @@ fi
 # Debian's default mpicc is Open MPI's; say so explicitly in case both are installed.
 export MPICC=mpicc.openmpi
 cargo build --release --workspace
+
+# The launcher for aarch64 (without MPI), run under qemu-aarch64 by tests/tests/aarch64.rs.
+if command -v rustup >/dev/null 2>&1; then
+    rustup target add aarch64-unknown-linux-gnu
+fi
+cargo build --release --target aarch64-unknown-linux-gnu -p wasmpi-launcher --no-default-features
+export WASMPI_AARCH64_LAUNCHER="$PWD/target/aarch64-unknown-linux-gnu/release/wasmpirun"
+
 cargo test --release --workspace "$@"
 
 echo "test.sh: MPI tests again against MPICH"

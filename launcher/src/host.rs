@@ -63,12 +63,14 @@ impl<'a> Caller<'a> {
     }
 
     /// Memory and MPI state, for MPI trampolines.
+    #[cfg(feature = "mpi")]
     pub fn mpi_cx(&mut self) -> crate::mpi::Cx<'_> {
         self.state.mpi_cx()
     }
 
     /// Grows linear memory by `pages` pages; returns the guest address of the new pages
     /// (see [`InstanceState::grow_memory`]). Any [`crate::mpi::Cx`] taken before is stale.
+    #[cfg(feature = "mpi")]
     pub fn grow_memory(&mut self, pages: u32) -> Option<u64> {
         self.state.grow_memory(pages)
     }

@@ -22,6 +22,7 @@ pub struct InstanceState {
     /// WASI state of the program.
     pub(crate) wasi: WasiCtx,
     /// MPI state, created at the first MPI call.
+    #[cfg(feature = "mpi")]
     mpi: Option<Box<crate::mpi::Mpi>>,
     tables: Vec<Vec<usize>>,
     dropped_data: Vec<bool>,
@@ -36,6 +37,7 @@ pub struct InstanceState {
 /// # Safety
 /// The caller must not keep the reference beyond the callback, nor hold another reference to
 /// the same state while using it.
+#[cfg(feature = "mpi")]
 pub unsafe fn running_state<'a>() -> Option<&'a mut InstanceState> {
     let activation = enter::current();
     if activation.is_null() {
@@ -102,6 +104,7 @@ impl InstanceState {
     }
 
     /// Memory and MPI state, for an MPI trampoline.
+    #[cfg(feature = "mpi")]
     pub fn mpi_cx(&mut self) -> crate::mpi::Cx<'_> {
         let mpi = self.mpi.get_or_insert_with(Box::default);
         let memory = match &mut self.memory {
@@ -231,6 +234,7 @@ impl Instance {
             offsets,
             memory,
             wasi,
+            #[cfg(feature = "mpi")]
             mpi: None,
             tables: meta
                 .tables
@@ -388,6 +392,7 @@ impl Instance {
 impl InstanceState {
     /// Calls the function a guest function pointer (an index into table 0) designates, from
     /// a host function that wasm called (MPI user-defined reductions, error handlers).
+    #[cfg(feature = "mpi")]
     pub fn call_function_pointer(&mut self, pointer: u32, args: &[Val]) -> Result<Vec<Val>, Error> {
         let entry = self
             .tables

@@ -21,6 +21,7 @@ pub mod guest;
 pub mod host;
 mod instance;
 pub mod memory;
+#[cfg(feature = "mpi")]
 pub mod mpi;
 pub mod perfmap;
 pub mod resolve;
@@ -33,9 +34,12 @@ pub use instance::Instance;
 use wasmpi_abi::trap::TrapKind;
 use wasmpi_abi::types::ValType;
 
-/// Every host function a program can import: WASI preview 1 and MPI.
+/// Every host function a program can import: WASI preview 1 and (with the `mpi` feature,
+/// on by default) MPI.
 pub fn host_functions() -> Vec<host::HostFunc> {
+    #[allow(unused_mut)]
     let mut all = wasi::host_functions();
+    #[cfg(feature = "mpi")]
     all.extend(mpi::host_functions());
     all
 }

@@ -59,6 +59,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(status) => ExitCode::from(status),
         Err(Error::Trap(trap)) => {
+            #[cfg(feature = "mpi")]
             wasmpi_launcher::mpi::abort_job_if_running(&trap.to_string(), trap.kind.exit_status());
             eprintln!("wasmpirun: {trap}");
             ExitCode::from(trap.kind.exit_status() as u8)

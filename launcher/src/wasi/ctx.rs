@@ -117,6 +117,7 @@ impl FdTable {
     }
 
     /// The open preopened directories, in descriptor order: (guest name, host descriptor).
+    #[cfg(feature = "mpi")]
     pub(crate) fn preopens(&self) -> impl Iterator<Item = (&[u8], BorrowedFd<'_>)> {
         self.entries.iter().flatten().filter_map(|e| match &e.kind {
             FdKind::Dir {

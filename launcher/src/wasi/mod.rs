@@ -50,6 +50,7 @@ mod tests;
 mod types;
 
 pub use ctx::{WasiCtx, WasiSetupError};
+#[cfg(feature = "mpi")]
 pub(crate) use path::{host_path, HostPath};
 pub use types::{Errno, WasiResult};
 

@@ -204,6 +204,7 @@ pub(crate) fn resolve<'a>(
 
 /// A guest file name made openable by a host library that only takes paths (MPI-IO): the
 /// directory holding the file, opened by the sandboxed walk, and a host path through it.
+#[cfg(feature = "mpi")]
 pub(crate) struct HostPath {
     /// The directory holding the file; `path` names the file through this descriptor, so it
     /// must stay open as long as the host library may use the path.
@@ -214,6 +215,7 @@ pub(crate) struct HostPath {
 
 /// wasi-libc's normalisation of a preopened directory's name: leading `/` and `./` and a
 /// lone `.` are dropped (`/data` → `data`, `.` and `/` → the empty prefix).
+#[cfg(feature = "mpi")]
 fn strip_prefixes(mut name: &[u8]) -> &[u8] {
     loop {
         name = match name {
@@ -227,6 +229,7 @@ fn strip_prefixes(mut name: &[u8]) -> &[u8] {
 
 /// The part of `path` (without leading `/`) below preopen name `prefix` (normalised), if
 /// `prefix` names whole leading components of it: wasi-libc's `prefix_matches`.
+#[cfg(feature = "mpi")]
 fn below_prefix<'p>(prefix: &[u8], path: &'p [u8]) -> Option<&'p [u8]> {
     let rest = path.strip_prefix(prefix)?;
     let without_slashes = prefix.len() - prefix.iter().rev().take_while(|&&b| b == b'/').count();
@@ -238,6 +241,7 @@ fn below_prefix<'p>(prefix: &[u8], path: &'p [u8]) -> Option<&'p [u8]> {
 }
 
 /// `path` without its leading `/`s.
+#[cfg(feature = "mpi")]
 fn unrooted(path: &[u8]) -> &[u8] {
     &path[path.iter().take_while(|&&b| b == b'/').count()..]
 }
@@ -256,6 +260,7 @@ fn unrooted(path: &[u8]) -> &[u8] {
 /// the directory the walk ended in; that component was not a symlink (or was followed inside
 /// the sandbox) when resolved. A symlink put there afterwards, by another process, is beyond
 /// this check.
+#[cfg(feature = "mpi")]
 pub(crate) fn host_path(
     wasi: &super::WasiCtx,
     path: &[u8],
@@ -294,7 +299,7 @@ pub(crate) fn host_path(
     Ok(HostPath { dir, path })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "mpi"))]
 mod host_path_tests {
     use super::*;
     use crate::wasi::WasiCtx;
