@@ -70,7 +70,6 @@ impl<'a> Caller<'a> {
 
     /// Grows linear memory by `pages` pages; returns the guest address of the new pages
     /// (see [`InstanceState::grow_memory`]). Any [`crate::mpi::Cx`] taken before is stale.
-    #[cfg(feature = "mpi")]
     pub fn grow_memory(&mut self, pages: u32) -> Option<u64> {
         self.state.grow_memory(pages)
     }

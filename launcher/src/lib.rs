@@ -16,6 +16,7 @@
 
 pub mod artifact;
 mod builtins;
+pub mod compat;
 mod enter;
 pub mod guest;
 pub mod host;
@@ -37,8 +38,8 @@ use wasmpi_abi::types::ValType;
 /// Every host function a program can import: WASI preview 1 and (with the `mpi` feature,
 /// on by default) MPI.
 pub fn host_functions() -> Vec<host::HostFunc> {
-    #[allow(unused_mut)]
     let mut all = wasi::host_functions();
+    all.extend(compat::host_functions());
     #[cfg(feature = "mpi")]
     all.extend(mpi::host_functions());
     all

@@ -18,7 +18,11 @@ const LAUNCHER_ENV: &str = "WASMPI_AARCH64_LAUNCHER";
 
 fn launcher() -> Option<PathBuf> {
     let path = PathBuf::from(std::env::var_os(LAUNCHER_ENV)?);
-    assert!(path.is_file(), "{LAUNCHER_ENV}={} does not exist", path.display());
+    assert!(
+        path.is_file(),
+        "{LAUNCHER_ENV}={} does not exist",
+        path.display()
+    );
     Some(path)
 }
 
@@ -28,11 +32,21 @@ fn run_on_aarch64(launcher: &PathBuf, name: &str, args: &[&str]) -> Output {
     let dir = temp_dir("aarch64");
     let artifact = dir.path().join(format!("{name}.wasmpi"));
     let mut compile = Command::new(&bins().wasmpi);
-    compile.args(["compile", "--target", "aarch64-linux"]).arg(&built.wasm).arg("-o").arg(&artifact);
-    let out = run(&mut compile, &format!("wasmpi compile --target aarch64-linux {name}"));
+    compile
+        .args(["compile", "--target", "aarch64-linux"])
+        .arg(&built.wasm)
+        .arg("-o")
+        .arg(&artifact);
+    let out = run(
+        &mut compile,
+        &format!("wasmpi compile --target aarch64-linux {name}"),
+    );
     assert!(out.status.success(), "{}", out.describe());
     let mut cmd = Command::new("qemu-aarch64");
-    cmd.args(["-L", "/usr/aarch64-linux-gnu"]).arg(launcher).arg(&artifact).args(args);
+    cmd.args(["-L", "/usr/aarch64-linux-gnu"])
+        .arg(launcher)
+        .arg(&artifact)
+        .args(args);
     run(&mut cmd, &format!("{name} under qemu-aarch64"))
 }
 
@@ -56,8 +70,16 @@ fn c_programs_print_the_same_on_aarch64() {
         ("exit_call", 42),
     ] {
         let built = build(name);
-        let native_out = run(&mut native(built.native.as_ref().expect("native build"), &[], &[]), name);
-        assert_eq!(native_out.status.code(), Some(status), "{}", native_out.describe());
+        let native_out = run(
+            &mut native(built.native.as_ref().expect("native build"), &[], &[]),
+            name,
+        );
+        assert_eq!(
+            native_out.status.code(),
+            Some(status),
+            "{}",
+            native_out.describe()
+        );
         let out = run_on_aarch64(&launcher, name, &[]);
         assert_same(&format!("{name}-aarch64"), &native_out, &out);
     }
@@ -74,13 +96,29 @@ fn traps_are_reported_the_same_on_aarch64() {
         ("trap_oob", TrapKind::MemoryOutOfBounds, "load_far"),
         ("trap_div_zero", TrapKind::IntegerDivisionByZero, "divide"),
         ("trap_overflow", TrapKind::IntegerOverflow, "divide_signed"),
-        ("trap_null_call", TrapKind::IndirectCallToNull, "call_through"),
+        (
+            "trap_null_call",
+            TrapKind::IndirectCallToNull,
+            "call_through",
+        ),
         ("trap_bad_sig", TrapKind::BadSignature, "call_wrong_type"),
         ("trap_stack", TrapKind::StackOverflow, "recurse"),
     ] {
         let out = run_on_aarch64(&launcher, name, &[]);
-        assert_eq!(out.status.code(), Some(kind.exit_status()), "{name}\n{}", out.describe());
-        let prefix = format!("wasmpirun: wasm trap: {} in {function} (+0x", kind.description());
-        assert!(out.stderr_text().lines().any(|l| l.starts_with(&prefix)), "{name}\n{}", out.describe());
+        assert_eq!(
+            out.status.code(),
+            Some(kind.exit_status()),
+            "{name}\n{}",
+            out.describe()
+        );
+        let prefix = format!(
+            "wasmpirun: wasm trap: {} in {function} (+0x",
+            kind.description()
+        );
+        assert!(
+            out.stderr_text().lines().any(|l| l.starts_with(&prefix)),
+            "{name}\n{}",
+            out.describe()
+        );
     }
 }

@@ -1,0 +1,100 @@
+//! Non-MPI imports from module `env` that modules built for MPIWasm use: `gethostname`, and
+//! the C++ runtime's `__cxa_allocate_exception`/`__cxa_throw`, which such modules (C++
+//! built with `-fno-exceptions` against a libc++ that still throws) reach only on a fatal
+//! error. wasmpi turns a throw into a clean fatal error naming the exception's type.
+
+use crate::host::{Caller, HostFunc, VmCtx};
+use wasmpi_abi::types::ValType;
+
+/// Module name of these imports.
+const MODULE: &str = "env";
+
+/// `int gethostname(char *name, size_t len)`: the host's name, NUL-terminated if it fits.
+unsafe extern "C" fn gethostname(vmctx: *mut VmCtx, name: u32, len: u32) -> i32 {
+    // SAFETY: compiled wasm passes its own live VM context.
+    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+    let host = rustix::system::uname();
+    let mut bytes = host.nodename().to_bytes().to_vec();
+    bytes.push(0);
+    bytes.truncate(len as usize);
+    match crate::guest::write_bytes(caller.memory(), name, &bytes) {
+        Ok(()) => 0,
+        Err(_) => -1,
+    }
+}
+
+/// Ends the program (and the MPI job, if one runs) with `message`.
+fn fatal(message: &str) -> ! {
+    #[cfg(feature = "mpi")]
+    crate::mpi::abort_job_if_running(message, 1);
+    eprintln!("wasmpirun: {message}");
+    std::process::exit(1)
+}
+
+/// `void *__cxa_allocate_exception(size_t size)`: room for the exception object, taken from
+/// fresh pages at the end of linear memory (the program is about to end anyway).
+unsafe extern "C" fn cxa_allocate_exception(vmctx: *mut VmCtx, size: u32) -> u32 {
+    // SAFETY: compiled wasm passes its own live VM context.
+    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+    let pages = (size as u64).div_ceil(wasmpi_abi::WASM_PAGE_SIZE).max(1) as u32;
+    match caller
+        .grow_memory(pages)
+        .and_then(|addr| u32::try_from(addr).ok())
+    {
+        Some(addr) => addr,
+        None => fatal("a C++ exception was thrown (and there is no memory left to describe it)"),
+    }
+}
+
+/// `void __cxa_throw(void *object, std::type_info *type, void (*destructor)(void *))`: a fatal
+/// error naming the (mangled) type from the `type_info`, whose name pointer follows its
+/// vtable pointer.
+unsafe extern "C" fn cxa_throw(vmctx: *mut VmCtx, _object: u32, type_info: u32, _destructor: u32) {
+    // SAFETY: compiled wasm passes its own live VM context.
+    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+    let memory = caller.memory();
+    let name = crate::guest::read_u32(memory, type_info.wrapping_add(4))
+        .ok()
+        .and_then(|ptr| {
+            let tail = memory.get(ptr as usize..)?;
+            let end = tail.iter().take(256).position(|&b| b == 0)?;
+            Some(String::from_utf8_lossy(&tail[..end]).into_owned())
+        })
+        .unwrap_or_else(|| "unknown type".to_string());
+    fatal(&format!(
+        "uncaught C++ exception of type `{name}`: the module was built without exception support \
+         (-fno-exceptions), so this ends the program"
+    ))
+}
+
+/// The compatibility imports.
+pub fn host_functions() -> Vec<HostFunc> {
+    type Two = unsafe extern "C" fn(*mut VmCtx, u32, u32) -> i32;
+    type Alloc = unsafe extern "C" fn(*mut VmCtx, u32) -> u32;
+    type Throw = unsafe extern "C" fn(*mut VmCtx, u32, u32, u32);
+    let (hostname, allocate, throw): (Two, Alloc, Throw) =
+        (gethostname, cxa_allocate_exception, cxa_throw);
+    vec![
+        HostFunc {
+            module: MODULE,
+            name: "gethostname",
+            params: &[ValType::I32, ValType::I32],
+            results: &[ValType::I32],
+            code: hostname as *const () as usize,
+        },
+        HostFunc {
+            module: MODULE,
+            name: "__cxa_allocate_exception",
+            params: &[ValType::I32],
+            results: &[ValType::I32],
+            code: allocate as *const () as usize,
+        },
+        HostFunc {
+            module: MODULE,
+            name: "__cxa_throw",
+            params: &[ValType::I32, ValType::I32, ValType::I32],
+            results: &[],
+            code: throw as *const () as usize,
+        },
+    ]
+}

@@ -1,0 +1,109 @@
+//! Non-MPI imports of modules built for MPIWasm: `env.gethostname`, and a C++ throw in a
+//! module without exception support, which must end with one line naming the exception type.
+
+mod common;
+
+use common::*;
+use std::ffi::OsStr;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Builds `file` with `wasmpi cc`/`c++` and compiles it; the directory holds the artifact.
+fn build_with_wasmpi_cc(file: &str, cxx: bool) -> (tempfile::TempDir, PathBuf) {
+    let src = workspace_root().join("tests").join("compat").join(file);
+    let dir = temp_dir("compat");
+    let wasm = dir.path().join("app.wasm");
+    let driver = if cxx { "c++" } else { "cc" };
+    let wasmpi = bins().wasmpi.to_string_lossy().into_owned();
+    compile(
+        &wasmpi,
+        &[
+            OsStr::new(driver),
+            OsStr::new("-O2"),
+            src.as_os_str(),
+            OsStr::new("-o"),
+            wasm.as_os_str(),
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let artifact = dir.path().join("app.wasmpi");
+    let mut cmd = Command::new(&bins().wasmpi);
+    cmd.arg("compile").arg(&wasm).arg("-o").arg(&artifact);
+    assert!(run(&mut cmd, "compile").status.success());
+    (dir, artifact)
+}
+
+#[test]
+fn gethostname_is_the_hosts_name() {
+    let (_dir, artifact) = build_with_wasmpi_cc("gethostname.c", false);
+    let out = run(
+        Command::new(&bins().wasmpirun).arg(&artifact),
+        "gethostname",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", out.describe());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
+    let host = host.trim();
+    assert_eq!(
+        out.stdout_text().trim(),
+        format!("rc=0 host={host}"),
+        "{}",
+        out.describe()
+    );
+}
+
+#[test]
+fn a_cxx_throw_is_a_clean_fatal_error_naming_the_type() {
+    let (_dir, artifact) = build_with_wasmpi_cc("cxa_throw.cpp", true);
+    let out = run(Command::new(&bins().wasmpirun).arg(&artifact), "cxa_throw");
+    assert_eq!(out.status.code(), Some(1), "{}", out.describe());
+    assert_eq!(out.stdout_text(), "about to throw\n", "{}", out.describe());
+    let stderr = out.stderr_text();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("uncaught C++ exception of type `St13runtime_error`"),
+        "{stderr}"
+    );
+}
+
+/// `wasmpicc`/`wasmpicxx` symlinks act like `mpicc`/`mpicxx`: `CC=wasmpicc make` builds an
+/// MPI program to wasm.
+#[test]
+fn wasmpicc_symlink_works_with_make() {
+    let dir = temp_dir("wasmpicc");
+    for name in ["wasmpicc", "wasmpicxx"] {
+        std::os::unix::fs::symlink(&bins().wasmpi, dir.path().join(name)).expect("symlink");
+    }
+    let src = workspace_root().join("examples").join("heat.c");
+    std::fs::write(
+        dir.path().join("Makefile"),
+        format!("heat.wasm: {}\n\t$(CC) -O2 -o $@ $<\n", src.display()),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut make = Command::new("make");
+    make.arg("-C")
+        .arg(dir.path())
+        .arg("CC=wasmpicc")
+        .env("PATH", &path);
+    let out = run(&mut make, "CC=wasmpicc make");
+    assert!(out.status.success(), "{}", out.describe());
+    let wasm = std::fs::read(dir.path().join("heat.wasm")).expect("heat.wasm built");
+    assert!(wasm.starts_with(b"\0asm"), "not a wasm module");
+    let text = String::from_utf8_lossy(&wasm);
+    assert!(
+        text.contains("MPI_Sendrecv") && text.contains("MPI_Allreduce"),
+        "MPI imports missing"
+    );
+    let mut version = Command::new("wasmpicxx");
+    version.arg("--version").env("PATH", &path);
+    let out = run(&mut version, "wasmpicxx --version");
+    assert!(
+        out.status.success() && out.stdout_text().contains("clang"),
+        "{}",
+        out.describe()
+    );
+}
