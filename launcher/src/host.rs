@@ -62,6 +62,16 @@ impl<'a> Caller<'a> {
         &mut self.state.wasi
     }
 
+    /// Calls the guest's exported function `name` (nested call into wasm).
+    #[cfg(feature = "mpi")]
+    pub fn call_export(
+        &mut self,
+        name: &str,
+        args: &[crate::Val],
+    ) -> Result<Vec<crate::Val>, crate::Error> {
+        self.state.call_export(name, args)
+    }
+
     /// Memory and MPI state, for MPI trampolines.
     #[cfg(feature = "mpi")]
     pub fn mpi_cx(&mut self) -> crate::mpi::Cx<'_> {

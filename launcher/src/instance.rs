@@ -410,6 +410,24 @@ impl InstanceState {
         self.call_funcref(callee, &format!("function pointer {pointer}"), args)
     }
 
+    /// Calls the function the module exports as `name`, from a host function that wasm
+    /// called (`MPI_Alloc_mem` through the guest's `malloc`).
+    #[cfg(feature = "mpi")]
+    pub fn call_export(&mut self, name: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
+        let index = self
+            .artifact
+            .metadata()
+            .exports
+            .iter()
+            .find_map(|e| match e.kind {
+                ExportKind::Func(index) if e.name == name => Some(index),
+                _ => None,
+            })
+            .ok_or_else(|| Error::NoSuchExport(name.to_string()))?;
+        let callee: vmctx::FuncRef = self.read(self.offsets.funcref(index));
+        self.call_funcref(callee, name, args)
+    }
+
     /// Calls `callee` with `args` after checking them against its type; switches to the wasm
     /// stack unless wasm is already running on this thread.
     fn call_funcref(

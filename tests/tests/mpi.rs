@@ -77,3 +77,8 @@ fn a_trap_on_one_rank_aborts_the_whole_job() {
         out.describe()
     );
 }
+
+#[test]
+fn alloc_mem_through_the_imports_of_other_headers() {
+    same_as_native("alloc_mem_legacy");
+}

@@ -331,6 +331,56 @@ unsafe extern "C" fn wtick(_vmctx: *mut crate::host::VmCtx) -> f64 {
     unsafe { ffi::MPI_Wtick() }
 }
 
+/// `MPI_Alloc_mem` for modules built with other headers (wasmpi's `mpi.h` calls `malloc`
+/// directly): allocates with the module's exported `malloc`. Modules built as WASI commands
+/// wrap their exports in constructor calls, so this is what such modules always did, not
+/// something wasmpi's own header relies on.
+unsafe extern "C" fn alloc_mem(
+    vmctx: *mut crate::host::VmCtx,
+    size: i32,
+    _info: i32,
+    baseptr: u32,
+) -> i32 {
+    // SAFETY: compiled wasm passes its own live VM context.
+    let mut caller = unsafe { crate::host::Caller::from_vmctx(vmctx) };
+    let result = match caller.call_export("malloc", &[crate::Val::I32(size.max(1))]) {
+        Ok(values) => match values.first() {
+            Some(crate::Val::I32(0)) => Err(MpiError::new(
+                abi::MPI_ERR_NO_MEM,
+                format!("malloc({size}) failed"),
+            )),
+            Some(crate::Val::I32(ptr)) => Ok(*ptr),
+            _ => Err(MpiError::new(
+                abi::MPI_ERR_OTHER,
+                "the module's malloc has an unexpected type",
+            )),
+        },
+        Err(crate::Error::NoSuchExport(_)) => Err(MpiError::new(
+            abi::MPI_ERR_OTHER,
+            "the module exports no malloc: build it with wasmpi's mpi.h",
+        )),
+        Err(e) => abort_with(&format!("MPI_Alloc_mem: {e}"), 1),
+    };
+    let mut cx = caller.mpi_cx();
+    let result = result.and_then(|ptr| cx.write_i32(baseptr, ptr));
+    cx.finish("MPI_Alloc_mem", result)
+}
+
+/// `MPI_Free_mem` for modules built with other headers: the module's exported `free`.
+unsafe extern "C" fn free_mem(vmctx: *mut crate::host::VmCtx, base: i32) -> i32 {
+    // SAFETY: compiled wasm passes its own live VM context.
+    let mut caller = unsafe { crate::host::Caller::from_vmctx(vmctx) };
+    let result = match caller.call_export("free", &[crate::Val::I32(base)]) {
+        Ok(_) => Ok(()),
+        Err(crate::Error::NoSuchExport(_)) => Err(MpiError::new(
+            abi::MPI_ERR_OTHER,
+            "the module exports no free: build it with wasmpi's mpi.h",
+        )),
+        Err(e) => abort_with(&format!("MPI_Free_mem: {e}"), 1),
+    };
+    caller.mpi_cx().finish("MPI_Free_mem", result)
+}
+
 /// Functions whose wasm result is not an error code.
 pub(super) fn special_functions() -> Vec<crate::host::HostFunc> {
     use wasmpi_abi::types::ValType;
@@ -342,5 +392,25 @@ pub(super) fn special_functions() -> Vec<crate::host::HostFunc> {
             results: &[ValType::F64],
             code: code as *const () as usize,
         };
-    vec![timer("MPI_Wtime", wtime), timer("MPI_Wtick", wtick)]
+    type Alloc = unsafe extern "C" fn(*mut crate::host::VmCtx, i32, i32, u32) -> i32;
+    type Free = unsafe extern "C" fn(*mut crate::host::VmCtx, i32) -> i32;
+    let (alloc, free): (Alloc, Free) = (alloc_mem, free_mem);
+    vec![
+        timer("MPI_Wtime", wtime),
+        timer("MPI_Wtick", wtick),
+        crate::host::HostFunc {
+            module: super::MODULE,
+            name: "MPI_Alloc_mem",
+            params: &[ValType::I32; 3],
+            results: &[ValType::I32],
+            code: alloc as *const () as usize,
+        },
+        crate::host::HostFunc {
+            module: super::MODULE,
+            name: "MPI_Free_mem",
+            params: &[ValType::I32],
+            results: &[ValType::I32],
+            code: free as *const () as usize,
+        },
+    ]
 }
