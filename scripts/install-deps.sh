@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(
     clang lld wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 libc++abi-14-dev-wasm32
-    gcc g++ make wabt libopenmpi-dev openmpi-bin libmpich-dev mpich
+    gcc g++ make cmake wabt libopenmpi-dev openmpi-bin libmpich-dev mpich
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 

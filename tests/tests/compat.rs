@@ -65,14 +65,36 @@ fn a_cxx_throw_is_a_clean_fatal_error_naming_the_type() {
     );
 }
 
-/// `wasmpicc`/`wasmpicxx` symlinks act like `mpicc`/`mpicxx`: `CC=wasmpicc make` builds an
-/// MPI program to wasm.
-#[test]
-fn wasmpicc_symlink_works_with_make() {
+/// A directory with `wasmpicc` and `wasmpicxx` symlinks to `wasmpi`, and a PATH with it first.
+fn compiler_links() -> (tempfile::TempDir, String) {
     let dir = temp_dir("wasmpicc");
     for name in ["wasmpicc", "wasmpicxx"] {
         std::os::unix::fs::symlink(&bins().wasmpi, dir.path().join(name)).expect("symlink");
     }
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (dir, path)
+}
+
+/// Checks that `wasm` is a module importing the MPI calls of examples/heat.c.
+fn assert_heat_module(wasm: &std::path::Path) {
+    let bytes = std::fs::read(wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
+    assert!(bytes.starts_with(b"\0asm"), "not a wasm module");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.contains("MPI_Sendrecv") && text.contains("MPI_Allreduce"),
+        "MPI imports missing"
+    );
+}
+
+/// `wasmpicc`/`wasmpicxx` symlinks act like `mpicc`/`mpicxx`: `CC=wasmpicc make` builds an
+/// MPI program to wasm.
+#[test]
+fn wasmpicc_symlink_works_with_make() {
+    let (dir, path) = compiler_links();
     let src = workspace_root().join("examples").join("heat.c");
     std::fs::write(
         dir.path().join("Makefile"),
@@ -106,4 +128,39 @@ fn wasmpicc_symlink_works_with_make() {
         "{}",
         out.describe()
     );
+}
+
+/// The CMake toolchain file builds an MPI program to a `.wasm` module.
+#[test]
+fn cmake_toolchain_file_builds_an_mpi_program() {
+    let (dir, path) = compiler_links();
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(project.join("build")).unwrap();
+    std::fs::copy(
+        workspace_root().join("examples").join("heat.c"),
+        project.join("heat.c"),
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("CMakeLists.txt"),
+        "cmake_minimum_required(VERSION 3.13)\nproject(heat C)\nadd_executable(heat heat.c)\n",
+    )
+    .unwrap();
+    let toolchain = workspace_root()
+        .join("abi")
+        .join("cmake")
+        .join("wasmpi-toolchain.cmake");
+    let mut configure = Command::new("cmake");
+    configure
+        .current_dir(project.join("build"))
+        .arg(format!("-DCMAKE_TOOLCHAIN_FILE={}", toolchain.display()))
+        .arg("..")
+        .env("PATH", &path);
+    let out = run(&mut configure, "cmake configure");
+    assert!(out.status.success(), "{}", out.describe());
+    let mut build = Command::new("make");
+    build.current_dir(project.join("build")).env("PATH", &path);
+    let out = run(&mut build, "make");
+    assert!(out.status.success(), "{}", out.describe());
+    assert_heat_module(&project.join("build").join("heat.wasm"));
 }
