@@ -101,11 +101,6 @@ fn wasmpicc_symlink_works_with_make() {
         format!("heat.wasm: {}\n\t$(CC) -O2 -o $@ $<\n", src.display()),
     )
     .unwrap();
-    let path = format!(
-        "{}:{}",
-        dir.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let mut make = Command::new("make");
     make.arg("-C")
         .arg(dir.path())
@@ -113,13 +108,7 @@ fn wasmpicc_symlink_works_with_make() {
         .env("PATH", &path);
     let out = run(&mut make, "CC=wasmpicc make");
     assert!(out.status.success(), "{}", out.describe());
-    let wasm = std::fs::read(dir.path().join("heat.wasm")).expect("heat.wasm built");
-    assert!(wasm.starts_with(b"\0asm"), "not a wasm module");
-    let text = String::from_utf8_lossy(&wasm);
-    assert!(
-        text.contains("MPI_Sendrecv") && text.contains("MPI_Allreduce"),
-        "MPI imports missing"
-    );
+    assert_heat_module(&dir.path().join("heat.wasm"));
     let mut version = Command::new("wasmpicxx");
     version.arg("--version").env("PATH", &path);
     let out = run(&mut version, "wasmpicxx --version");
