@@ -126,7 +126,31 @@ pub fn checksum(metadata: &[u8], text: &[u8], data: &[u8]) -> [u8; 32] {
     out
 }
 
-/// Everything the launcher needs to know about a compiled module.
+/// The first fields of [`Metadata`], in the same order: what choosing among cached variants
+/// needs, decodable without the rest (functions, trap table, ...).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Summary {
+    /// [`Metadata::compiler_version`].
+    pub compiler_version: String,
+    /// [`Metadata::arch`].
+    pub arch: String,
+    /// [`Metadata::cpu_features`].
+    pub cpu_features: Vec<String>,
+    /// [`Metadata::cpu_name`].
+    pub cpu_name: String,
+}
+
+impl Summary {
+    /// Decodes the summary at the start of encoded [`Metadata`], ignoring the rest.
+    pub fn decode(bytes: &[u8]) -> Result<Summary, HeaderError> {
+        postcard::take_from_bytes(bytes)
+            .map(|(summary, _)| summary)
+            .map_err(|e| HeaderError::Corrupt(e.to_string()))
+    }
+}
+
+/// Everything the launcher needs to know about a compiled module. Its first fields are a
+/// [`Summary`] (keep them first and in that order).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Metadata {
     /// [`crate::VERSION`] of the compiler that wrote it.
@@ -168,6 +192,16 @@ pub struct Metadata {
 }
 
 impl Metadata {
+    /// Its [`Summary`].
+    pub fn summary(&self) -> Summary {
+        Summary {
+            compiler_version: self.compiler_version.clone(),
+            arch: self.arch.clone(),
+            cpu_features: self.cpu_features.clone(),
+            cpu_name: self.cpu_name.clone(),
+        }
+    }
+
     /// Encodes the metadata (without header).
     pub fn encode(&self) -> Vec<u8> {
         postcard::to_stdvec(self).expect("metadata serialization cannot fail")

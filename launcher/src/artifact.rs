@@ -11,7 +11,7 @@ use object::{Object, ObjectSection};
 use std::fs::File;
 use std::ops::Range;
 use std::path::Path;
-use wasmpi_abi::artifact::{self, Header, Metadata};
+use wasmpi_abi::artifact::{self, Header, Metadata, Summary};
 
 /// A loaded, verified artifact.
 pub struct Artifact {
@@ -64,7 +64,7 @@ impl Artifact {
         let map = unsafe { MmapOptions::new().populate().map(&file) }
             .map_err(|e| bad(format!("cannot map: {e}")))?;
         let (metadata, text, data) = parse(&map).map_err(&bad)?;
-        check_compatible(&metadata).map_err(bad)?;
+        check_compatible(&metadata.summary()).map_err(bad)?;
         let code = map_text(&file, &map, text.clone()).map_err(|e| Error::Artifact {
             path: path.display().to_string(),
             why: format!("cannot map code: {e}"),
@@ -166,14 +166,14 @@ fn read_header(bytes: &[u8]) -> Result<Sections<'_>, String> {
     })
 }
 
-/// Reads an artifact's metadata without verifying its checksum or mapping its code: enough
-/// to choose among cached variants (the chosen one is then fully verified by
-/// [`Artifact::load`]).
-pub fn peek(path: &Path) -> Result<Metadata, String> {
+/// Reads an artifact's [`Summary`] without verifying its checksum, decoding the rest of its
+/// metadata or mapping its code: enough to choose among cached variants (the chosen one is
+/// then fully verified by [`Artifact::load`]).
+pub fn peek(path: &Path) -> Result<Summary, String> {
     let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
     // SAFETY: see Artifact::load.
     let map = unsafe { Mmap::map(&file) }.map_err(|e| format!("cannot map: {e}"))?;
-    Metadata::decode(read_header(&map)?.metadata).map_err(|e| e.to_string())
+    Summary::decode(read_header(&map)?.metadata).map_err(|e| e.to_string())
 }
 
 /// Checks that every range in the metadata lies inside its section.
@@ -203,7 +203,7 @@ fn validate(meta: &Metadata, text_len: usize, data_len: usize) -> Result<(), Str
 
 /// Checks version, architecture and CPU features against this launcher and CPU; the error
 /// says what does not fit.
-pub fn check_compatible(meta: &Metadata) -> Result<(), String> {
+pub fn check_compatible(meta: &Summary) -> Result<(), String> {
     if meta.compiler_version != wasmpi_abi::VERSION {
         return Err(format!(
             "built by wasmpi {}, but this launcher is wasmpi {}: recompile it with this version's `wasmpi compile`",

@@ -10,7 +10,7 @@
 
 use crate::{Artifact, Error};
 use std::path::{Path, PathBuf};
-use wasmpi_abi::artifact::Metadata;
+use wasmpi_abi::artifact::Summary;
 use wasmpi_abi::cpu;
 
 /// Whether `bytes` start like a wasm module.
@@ -34,7 +34,7 @@ pub fn this_cpu() -> String {
 struct Candidate {
     path: PathBuf,
     dir_rank: usize,
-    meta: Metadata,
+    meta: Summary,
 }
 
 impl Candidate {
@@ -62,9 +62,15 @@ pub fn load(path: &Path) -> Result<Resolved, Error> {
             report: vec![format!("running artifact {}", path.display())],
         });
     }
-    let wasm = std::fs::read(path)
-        .map_err(|e| Error::NotCompiled(format!("cannot read {}: {e}", path.display())))?;
+    let cannot_read =
+        |e: std::io::Error| Error::NotCompiled(format!("cannot read {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    // Hashed straight from the page cache: no copy of a module that can be many MB.
+    // SAFETY: the module is only read; if another process changed it meanwhile, the hash
+    // simply matches no artifact.
+    let wasm = unsafe { memmap2::Mmap::map(&file) }.map_err(cannot_read)?;
     let hash = wasmpi_abi::cache::wasm_hash(&wasm);
+    drop(wasm);
     let dirs = wasmpi_abi::cache::search_dirs();
     let compile_hint = format!(
         "run `wasmpi compile --cpu {} {}` (on the login node)",
