@@ -199,7 +199,10 @@ pub(super) type IsendFn = unsafe extern "C" fn(
     *mut ffi::MPI_Request,
 ) -> c_int;
 
-fn isend_with(
+/// Starts a send with `f` (`MPI_Isend`-like, or `MPI_Send_init`-like when `persistent`) and
+/// writes the new request's guest handle to `request`.
+pub(super) fn isend_with(
+    persistent: bool,
     cx: &mut Cx,
     f: IsendFn,
     buf: u32,
@@ -216,9 +219,10 @@ fn isend_with(
     let dest = cx.mpi.rank_to_host(dest);
     let mut req = cx.mpi.null_request();
     // SAFETY: checked buffer (linear memory never moves or shrinks, so it stays valid until
-    // completion), live handles, valid request out-pointer.
+    // completion, or for every start of a persistent request), live handles, valid request
+    // out-pointer.
     cx.check(unsafe { f(ptr, count, dt, dest, tag, comm, &mut req) })?;
-    new_request(cx, request, req, false, None)
+    new_request(cx, request, req, persistent, None)
 }
 
 fn isend(
@@ -232,6 +236,7 @@ fn isend(
     request: u32,
 ) -> MpiResult<()> {
     isend_with(
+        false,
         cx,
         ffi::MPI_Isend,
         buf,
@@ -255,6 +260,7 @@ fn issend(
     request: u32,
 ) -> MpiResult<()> {
     isend_with(
+        false,
         cx,
         ffi::MPI_Issend,
         buf,
@@ -278,6 +284,7 @@ fn ibsend(
     request: u32,
 ) -> MpiResult<()> {
     isend_with(
+        false,
         cx,
         ffi::MPI_Ibsend,
         buf,
@@ -301,6 +308,7 @@ fn irsend(
     request: u32,
 ) -> MpiResult<()> {
     isend_with(
+        false,
         cx,
         ffi::MPI_Irsend,
         buf,

@@ -14,7 +14,7 @@
 //! be reported would be lost.
 
 use super::cx::{Cx, MpiError, MpiResult};
-use super::p2p::{empty_status, host_requests, invalid_request, new_request, IsendFn};
+use super::p2p::{empty_status, host_requests, invalid_request, new_request};
 use crate::guest;
 use mpi::ffi;
 use std::alloc::Layout;
@@ -382,28 +382,6 @@ fn testsome(
 // ---------------------------------------------------------------------------------------------
 // Persistent requests.
 
-fn send_init_with(
-    cx: &mut Cx,
-    f: IsendFn,
-    buf: u32,
-    count: i32,
-    datatype: i32,
-    dest: i32,
-    tag: i32,
-    comm: i32,
-    request: u32,
-) -> MpiResult<()> {
-    let comm = cx.comm(comm)?;
-    let (ptr, dt) = cx.typed_buffer(buf, count, datatype)?;
-    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
-    let dest = cx.mpi.rank_to_host(dest);
-    let mut req = cx.mpi.null_request();
-    // SAFETY: checked buffer (linear memory never moves or shrinks, so it stays valid for
-    // every start of the request), live handles, valid request out-pointer.
-    cx.check(unsafe { f(ptr, count, dt, dest, tag, comm, &mut req) })?;
-    new_request(cx, request, req, true, None)
-}
-
 fn send_init(
     cx: &mut Cx,
     buf: u32,
@@ -414,7 +392,8 @@ fn send_init(
     comm: i32,
     request: u32,
 ) -> MpiResult<()> {
-    send_init_with(
+    super::p2p::isend_with(
+        true,
         cx,
         ffi::MPI_Send_init,
         buf,
@@ -437,7 +416,8 @@ fn ssend_init(
     comm: i32,
     request: u32,
 ) -> MpiResult<()> {
-    send_init_with(
+    super::p2p::isend_with(
+        true,
         cx,
         ffi::MPI_Ssend_init,
         buf,
@@ -460,7 +440,8 @@ fn bsend_init(
     comm: i32,
     request: u32,
 ) -> MpiResult<()> {
-    send_init_with(
+    super::p2p::isend_with(
+        true,
         cx,
         ffi::MPI_Bsend_init,
         buf,
@@ -483,7 +464,8 @@ fn rsend_init(
     comm: i32,
     request: u32,
 ) -> MpiResult<()> {
-    send_init_with(
+    super::p2p::isend_with(
+        true,
         cx,
         ffi::MPI_Rsend_init,
         buf,
