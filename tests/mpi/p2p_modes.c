@@ -45,9 +45,11 @@ static void buffered(void) {
     MPI_Buffer_detach(&addr, &got);
     printf("rank %d: detach gives the attached buffer %s, size %s\n", rank, yes(addr == buf),
            yes(got == bufsize));
-    MPI_Buffer_attach(buf + 8, 64);
+    /* At least MPI_BSEND_OVERHEAD bytes: MPICH refuses smaller buffers. */
+    MPI_Buffer_attach(buf + 8, MPI_BSEND_OVERHEAD + 64);
     MPI_Buffer_detach(&addr, &got);
-    printf("rank %d: second detach at offset %d size %d\n", rank, (int)((char *)addr - buf), got);
+    printf("rank %d: second detach at offset %d, size as attached %s\n", rank,
+           (int)((char *)addr - buf), yes(got == MPI_BSEND_OVERHEAD + 64));
 
     /* Persistent buffered sends need the buffer too. */
     MPI_Buffer_attach(buf, bufsize);
@@ -315,14 +317,19 @@ static void elements(void) {
     MPI_Status st;
     int count;
     MPI_Count big;
-    /* Three ints received as pairs: 1.5 pairs is no count but three elements. */
+    /* Three ints received as pairs: 1.5 pairs is no count but three elements. (Pairs of a
+     * derived type: MPICH 4.0 fails an internal assertion receiving part of an MPI_2INT.) */
     int three[3] = {1, 2, 3}, pairs[4];
-    MPI_Sendrecv(three, 3, MPI_INT, right, 70, pairs, 2, MPI_2INT, left, 70, MPI_COMM_WORLD, &st);
-    MPI_Get_count(&st, MPI_2INT, &count);
+    MPI_Datatype pair;
+    MPI_Type_contiguous(2, MPI_INT, &pair);
+    MPI_Type_commit(&pair);
+    MPI_Sendrecv(three, 3, MPI_INT, right, 70, pairs, 2, pair, left, 70, MPI_COMM_WORLD, &st);
+    MPI_Get_count(&st, pair, &count);
     int el;
-    MPI_Get_elements(&st, MPI_2INT, &el);
-    printf("rank %d: 3 ints as MPI_2INT: count undefined %s, elements %d (undefined %s)\n", rank,
+    MPI_Get_elements(&st, pair, &el);
+    printf("rank %d: 3 ints as int pairs: count undefined %s, elements %d (undefined %s)\n", rank,
            yes(count == MPI_UNDEFINED), el, yes(el == MPI_UNDEFINED));
+    MPI_Type_free(&pair);
     /* Two (double, int) pairs: four elements. */
     struct { double v; int i; } di[2] = {{1.5, 1}, {2.5, 2}}, dj[2];
     MPI_Sendrecv(di, 2, MPI_DOUBLE_INT, right, 71, dj, 2, MPI_DOUBLE_INT, left, 71, MPI_COMM_WORLD, &st);
