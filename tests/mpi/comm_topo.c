@@ -57,10 +57,13 @@ int main(int argc, char **argv) {
     MPI_Cart_rank(cart, coords, &crank);
     printf("rank %d: cart ndims %d dims %d %d periods %d %d coords %d %d rank %d\n", rank, ndims,
            d[0], d[1], p[0], p[1], coords[0], coords[1], crank);
-    int c2[2] = {-1, -1}, c1[2] = {-1, -1};
+    int c2[2] = {-1, -1}, c3[3] = {-1, -1, -1};
     MPI_Cart_coords(cart, size - 1, 2, c2);
-    MPI_Cart_coords(cart, size - 1, 1, c1); /* only the first coordinate */
-    printf("rank %d: coords of %d: %d %d, first only: %d %d\n", rank, size - 1, c2[0], c2[1], c1[0], c1[1]);
+    /* Room for more coordinates than dimensions: only ndims are written. (Fewer is an error
+     * in MPICH, and Open MPI writes that many.) */
+    MPI_Cart_coords(cart, size - 1, 3, c3);
+    printf("rank %d: coords of %d: %d %d, with room for 3: %d %d %d\n", rank, size - 1, c2[0],
+           c2[1], c3[0], c3[1], c3[2]);
     int shifts[6];
     MPI_Cart_shift(cart, 0, 1, &shifts[0], &shifts[1]);
     MPI_Cart_shift(cart, 1, 1, &shifts[2], &shifts[3]);
@@ -80,7 +83,7 @@ int main(int argc, char **argv) {
     topo(rank, "row", row);
 
     /* Neighbours on the periodic grid: -dim0, +dim0, -dim1, +dim1. */
-    int gathered[4] = {-1, -1, -1, -1};
+    int gathered[4] = {-7, -7, -7, -7};
     MPI_Neighbor_allgather(&rank, 1, MPI_INT, gathered, 1, MPI_INT, cart);
     print_ints(rank, "cart allgather", 4, gathered);
     int sendv[4], recvv[4];
@@ -90,14 +93,15 @@ int main(int argc, char **argv) {
     MPI_Wait(&req, MPI_STATUS_IGNORE);
     print_ints(rank, "cart ialltoall", 4, recvv);
 
-    /* A non-periodic grid: MPI_PROC_NULL at the edges, buffers for them untouched. */
+    /* A non-periodic grid: MPI_PROC_NULL at the edges, buffers for them untouched. (Untouched
+     * slots hold -7, which is no implementation's MPI_PROC_NULL: MPICH's is -1.) */
     int open[2] = {0, 0};
     MPI_Comm grid;
     MPI_Cart_create(MPI_COMM_WORLD, 2, dims, open, 0, &grid);
     MPI_Cart_shift(grid, 0, 1, &shifts[0], &shifts[1]);
     MPI_Cart_shift(grid, 1, 1, &shifts[2], &shifts[3]);
     print_ints(rank, "open shifts", 4, shifts);
-    for (int i = 0; i < 4; i++) recvv[i] = -1;
+    for (int i = 0; i < 4; i++) recvv[i] = -7;
     MPI_Neighbor_alltoall(sendv, 1, MPI_INT, recvv, 1, MPI_INT, grid);
     print_ints(rank, "open alltoall", 4, recvv);
 
@@ -122,7 +126,7 @@ int main(int argc, char **argv) {
         print_ints(rank, "graph index", size, gi);
         print_ints(rank, "graph edges", 2 * size, ge);
     }
-    int sq = rank * rank, got[2] = {-1, -1};
+    int sq = rank * rank, got[2] = {-7, -7};
     MPI_Neighbor_allgather(&sq, 1, MPI_INT, got, 1, MPI_INT, graph);
     print_ints(rank, "graph allgather", 2, got);
 
@@ -141,11 +145,11 @@ int main(int argc, char **argv) {
            rank, indeg, outdeg, weighted, s[0], swo[0], s[1], swo[1], t[0], two[0], t[1], two[1]);
 
     /* alltoallv: 1 int to right, 2 to right2; 1 from left, 2 from left2. */
-    int sbuf[3] = {rank * 100, rank * 100 + 1, rank * 100 + 2}, rbuf[4] = {-1, -1, -1, -1};
+    int sbuf[3] = {rank * 100, rank * 100 + 1, rank * 100 + 2}, rbuf[4] = {-7, -7, -7, -7};
     int scounts[2] = {1, 2}, sdispls[2] = {0, 1}, rcounts[2] = {1, 2}, rdispls[2] = {0, 2};
     MPI_Neighbor_alltoallv(sbuf, scounts, sdispls, MPI_INT, rbuf, rcounts, rdispls, MPI_INT, dg);
     print_ints(rank, "dist alltoallv", 4, rbuf);
-    for (int i = 0; i < 4; i++) rbuf[i] = -1;
+    for (int i = 0; i < 4; i++) rbuf[i] = -7;
     MPI_Ineighbor_alltoallv(sbuf, scounts, sdispls, MPI_INT, rbuf, rcounts, rdispls, MPI_INT, dg, &req);
     MPI_Wait(&req, MPI_STATUS_IGNORE);
     print_ints(rank, "dist ialltoallv", 4, rbuf);
@@ -163,7 +167,7 @@ int main(int argc, char **argv) {
     MPI_Neighbor_alltoallw(&wsend, wcounts, wdispls, wtypes, &wrecv, wcounts, wdispls, wtypes, dg);
     printf("rank %d: dist alltoallw %d %.1f\n", rank, wrecv.i, wrecv.d);
 
-    int both[2] = {-1, -1};
+    int both[2] = {-7, -7};
     MPI_Ineighbor_allgather(&rank, 1, MPI_INT, both, 1, MPI_INT, dg, &req);
     MPI_Wait(&req, MPI_STATUS_IGNORE);
     print_ints(rank, "dist iallgather", 2, both);
@@ -182,7 +186,7 @@ int main(int argc, char **argv) {
     int from = -1, to = -1;
     MPI_Dist_graph_neighbors(ring, 1, &from, MPI_UNWEIGHTED, 1, &to, MPI_UNWEIGHTED);
     printf("rank %d: ring in %d out %d weighted %d, from %d to %d\n", rank, indeg, outdeg, weighted, from, to);
-    int pair[2] = {rank, -rank}, into[3] = {-7, -7, -7}, two_count[1] = {2}, at_one[1] = {1};
+    int pair[2] = {rank, rank + 50}, into[3] = {-7, -7, -7}, two_count[1] = {2}, at_one[1] = {1};
     MPI_Neighbor_allgatherv(pair, 2, MPI_INT, into, two_count, at_one, MPI_INT, ring);
     print_ints(rank, "ring allgatherv", 3, into);
     into[0] = into[1] = into[2] = -7;

@@ -1,7 +1,8 @@
 /* Point-to-point beyond the basics: buffered sends with an attached buffer, Sendrecv_replace,
  * persistent requests started in a loop, Waitany/Waitsome/Testany/Testsome over arrays with
  * MPI_REQUEST_NULL entries, cancelling an unmatched receive, Request_free, Request_get_status,
- * matched probes with Mrecv/Imrecv, and Get_elements on received messages. Every rank talks
+ * matched probes with Mrecv/Imrecv, Get_elements on received messages, and the error class in
+ * the status of a truncated receive completed by Waitall. Every rank talks
  * to its ring neighbours (itself on one rank). */
 #include <mpi.h>
 #include <stdio.h>
@@ -45,9 +46,11 @@ static void buffered(void) {
     MPI_Buffer_detach(&addr, &got);
     printf("rank %d: detach gives the attached buffer %s, size %s\n", rank, yes(addr == buf),
            yes(got == bufsize));
-    MPI_Buffer_attach(buf + 8, 64);
+    /* At least MPI_BSEND_OVERHEAD bytes: MPICH refuses smaller buffers. */
+    MPI_Buffer_attach(buf + 8, MPI_BSEND_OVERHEAD + 64);
     MPI_Buffer_detach(&addr, &got);
-    printf("rank %d: second detach at offset %d size %d\n", rank, (int)((char *)addr - buf), got);
+    printf("rank %d: second detach at offset %d, size as attached %s\n", rank,
+           (int)((char *)addr - buf), yes(got == MPI_BSEND_OVERHEAD + 64));
 
     /* Persistent buffered sends need the buffer too. */
     MPI_Buffer_attach(buf, bufsize);
@@ -315,14 +318,19 @@ static void elements(void) {
     MPI_Status st;
     int count;
     MPI_Count big;
-    /* Three ints received as pairs: 1.5 pairs is no count but three elements. */
+    /* Three ints received as pairs: 1.5 pairs is no count but three elements. (Pairs of a
+     * derived type: MPICH 4.0 fails an internal assertion receiving part of an MPI_2INT.) */
     int three[3] = {1, 2, 3}, pairs[4];
-    MPI_Sendrecv(three, 3, MPI_INT, right, 70, pairs, 2, MPI_2INT, left, 70, MPI_COMM_WORLD, &st);
-    MPI_Get_count(&st, MPI_2INT, &count);
+    MPI_Datatype pair;
+    MPI_Type_contiguous(2, MPI_INT, &pair);
+    MPI_Type_commit(&pair);
+    MPI_Sendrecv(three, 3, MPI_INT, right, 70, pairs, 2, pair, left, 70, MPI_COMM_WORLD, &st);
+    MPI_Get_count(&st, pair, &count);
     int el;
-    MPI_Get_elements(&st, MPI_2INT, &el);
-    printf("rank %d: 3 ints as MPI_2INT: count undefined %s, elements %d (undefined %s)\n", rank,
+    MPI_Get_elements(&st, pair, &el);
+    printf("rank %d: 3 ints as int pairs: count undefined %s, elements %d (undefined %s)\n", rank,
            yes(count == MPI_UNDEFINED), el, yes(el == MPI_UNDEFINED));
+    MPI_Type_free(&pair);
     /* Two (double, int) pairs: four elements. */
     struct { double v; int i; } di[2] = {{1.5, 1}, {2.5, 2}}, dj[2];
     MPI_Sendrecv(di, 2, MPI_DOUBLE_INT, right, 71, dj, 2, MPI_DOUBLE_INT, left, 71, MPI_COMM_WORLD, &st);
@@ -346,6 +354,43 @@ static void elements(void) {
     printf("rank %d: empty elements %d\n", rank, el);
 }
 
+static const char *class_name(int code) {
+    int class = -1;
+    MPI_Error_class(code, &class);
+    switch (class) {
+    case MPI_SUCCESS: return "MPI_SUCCESS";
+    case MPI_ERR_TRUNCATE: return "MPI_ERR_TRUNCATE";
+    case MPI_ERR_IN_STATUS: return "MPI_ERR_IN_STATUS";
+    case MPI_ERR_PENDING: return "MPI_ERR_PENDING";
+    default: return "another class";
+    }
+}
+
+/* A truncated receive completed with another: the error in its status is an error code, whose
+ * class the program gets (whether Waitall reports it is up to the MPI library: native and wasm
+ * on the same one must agree). The other request may still be pending when Waitall returns on
+ * the error (its status then says so, depending on timing): it is completed afterwards. */
+static void errors_in_statuses(void) {
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    int four[4] = {1, 2, 3, 4}, two[2], room[4];
+    MPI_Request reqs[2];
+    MPI_Status st[2];
+    st[0].MPI_ERROR = st[1].MPI_ERROR = MPI_SUCCESS;
+    MPI_Irecv(two, 2, MPI_INT, left, 80, MPI_COMM_WORLD, &reqs[0]);
+    MPI_Irecv(room, 4, MPI_INT, left, 81, MPI_COMM_WORLD, &reqs[1]);
+    MPI_Send(four, 4, MPI_INT, right, 80, MPI_COMM_WORLD);
+    MPI_Send(four, 4, MPI_INT, right, 81, MPI_COMM_WORLD);
+    int rc = MPI_Waitall(2, reqs, st);
+    printf("rank %d: waitall with a truncated receive -> %s", rank, class_name(rc));
+    if (rc != MPI_SUCCESS) printf(", its status %s", class_name(st[0].MPI_ERROR));
+    printf("\n");
+    for (int i = 0; i < 2; i++)
+        if (reqs[i] != MPI_REQUEST_NULL) MPI_Wait(&reqs[i], MPI_STATUS_IGNORE);
+    printf("rank %d: the other receive got %d %d %d %d\n", rank, room[0], room[1], room[2],
+           room[3]);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+}
+
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -359,6 +404,7 @@ int main(int argc, char **argv) {
     cancel_free_status();
     matched();
     elements();
+    errors_in_statuses();
     MPI_Finalize();
     return 0;
 }

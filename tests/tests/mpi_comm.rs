@@ -44,7 +44,6 @@ fn freed_and_predefined_handles_and_bad_arguments_are_refused() {
             "freeing MPI_COMM_WORLD -> MPI_ERR_COMM",
             "freeing MPI_COMM_SELF -> MPI_ERR_COMM",
             "world handle unchanged 1, still works 1",
-            "remote size of an intracommunicator -> 0 or MPI_ERR_COMM",
             "dup into a handle past the end -> MPI_ERR_ARG",
             "size of MPI_GROUP_NULL -> MPI_ERR_GROUP",
             "size of a freed group -> MPI_ERR_GROUP",
@@ -64,6 +63,11 @@ fn freed_and_predefined_handles_and_bad_arguments_are_refused() {
             "neighbour allgatherv block past the end -> MPI_ERR_BUFFER",
             "cart with negative dimensions -> MPI_ERR_DIMS",
             "call_errhandler under MPI_ERRORS_RETURN -> MPI_SUCCESS",
+            // Erroneous, and what the host MPI does is what the guest must see.
+            match Flavor::current() {
+                Flavor::OpenMpi => "remote size of an intracommunicator -> 0",
+                Flavor::Mpich => "remote size of an intracommunicator -> the local size",
+            },
         ] {
             let line = format!("rank {rank}: {expected}");
             assert!(

@@ -248,14 +248,18 @@ impl<'a> Cx<'a> {
             abi::STATUS_TAG,
             &self.mpi.tag_to_guest(status.MPI_TAG).to_le_bytes(),
         );
-        field(
-            &mut out,
-            abi::STATUS_ERROR,
-            &self
-                .mpi
-                .error_class_to_guest(status.MPI_ERROR)
-                .to_le_bytes(),
-        );
+        // MPI_ERROR holds an error code, which is its class in Open MPI but not in MPICH (whose
+        // codes carry more bits); guest codes are classes.
+        let error = match status.MPI_ERROR {
+            0 => abi::MPI_SUCCESS,
+            code => {
+                let mut class = code;
+                // SAFETY: a plain query with a valid out-pointer.
+                unsafe { ffi::MPI_Error_class(code, &mut class) };
+                self.mpi.error_class_to_guest(class)
+            }
+        };
+        field(&mut out, abi::STATUS_ERROR, &error.to_le_bytes());
         field(&mut out, abi::STATUS_CANCELLED, &cancelled.to_le_bytes());
         field(&mut out, abi::STATUS_COUNT, &bytes.to_le_bytes());
         Ok(guest::write_bytes(self.mem, addr, &out)?)

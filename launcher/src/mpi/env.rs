@@ -34,11 +34,34 @@ pub fn abort_job(_mpi: &Mpi, message: &str, code: i32) -> ! {
     abort_with(message, code)
 }
 
+/// Waits, for at most a second, until the MPI launcher has read what this process wrote to
+/// stdout and stderr, where they are pipes to it. MPICH's mpiexec exits as soon as it handles
+/// an abort, dropping output that its proxy forwards after the abort request: when the proxy
+/// found a message and the abort waiting at once, the message written just before
+/// `MPI_Abort` was sometimes lost. The proxy forwards what it reads before it reads further.
+fn drain_output() {
+    use std::os::fd::AsFd;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    let (stdout, stderr) = (std::io::stdout(), std::io::stderr());
+    for fd in [stdout.as_fd(), stderr.as_fd()] {
+        let is_pipe = rustix::fs::fstat(fd).is_ok_and(|st| {
+            rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Fifo
+        });
+        while is_pipe
+            && rustix::io::ioctl_fionread(fd).is_ok_and(|unread| unread > 0)
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+}
+
 /// [`abort_job`] without an instance (traps, launcher errors).
 pub fn abort_with(message: &str, code: i32) -> ! {
     match world_rank() {
         Some(rank) => {
             eprintln!("wasmpirun: rank {rank}: {message}");
+            drain_output();
             // SAFETY: MPI is initialized; MPI_Abort does not return.
             unsafe { ffi::MPI_Abort(ffi::RSMPI_COMM_WORLD, code.max(1)) };
             std::process::exit(code.max(1))
@@ -153,6 +176,7 @@ fn abort(cx: &mut Cx, comm: i32, code: i32) -> MpiResult<()> {
     if let Some(rank) = cx.mpi.world_rank {
         eprintln!("wasmpirun: rank {rank}: MPI_Abort called with error code {code}");
     }
+    drain_output();
     // SAFETY: a valid communicator; MPI_Abort ends the job.
     cx.check(unsafe { ffi::MPI_Abort(host, code) })
 }

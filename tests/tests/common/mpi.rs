@@ -347,7 +347,7 @@ pub fn same_as_native_with_dir(name: &str) {
     for &ranks in RANKS {
         run_both_with(name, ranks, &[], true);
     }
-    if tool_version("ompi_info").is_ok() {
+    if Flavor::current() == Flavor::OpenMpi {
         run_both_with(name, 2, &["--mca", "btl", "self,tcp"], true);
     }
 }
@@ -358,7 +358,7 @@ pub fn same_as_native_with_dir(name: &str) {
 /// instead; on 2 and 4 ranks the default runs (shared memory, direct access to the target's
 /// window).
 pub fn same_as_native_rma(name: &str) {
-    let open_mpi = tool_version("ompi_info").is_ok();
+    let open_mpi = Flavor::current() == Flavor::OpenMpi;
     let pt2pt: &[&str] = if open_mpi {
         &["--mca", "osc", "pt2pt"]
     } else {
