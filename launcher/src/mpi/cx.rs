@@ -35,6 +35,22 @@ impl From<guest::OutOfBounds> for MpiError {
     }
 }
 
+/// The byte range `[low, high)` that `count` elements of `datatype` at `addr` touch, or
+/// `None` when they touch nothing (no elements, or an empty type). Computed in 128 bits: no
+/// count, extent or bound can overflow it.
+#[inline]
+fn span(addr: u32, count: i32, datatype: &Datatype) -> Option<(i128, i128)> {
+    if count <= 0 || datatype.size <= 0 {
+        return None;
+    }
+    let first = i128::from(addr) + i128::from(datatype.true_lb);
+    let last = first + i128::from(count - 1) * i128::from(datatype.extent);
+    Some((
+        first.min(last),
+        first.max(last) + i128::from(datatype.true_extent),
+    ))
+}
+
 /// Guest memory and MPI state, for the duration of one MPI call.
 pub struct Cx<'a> {
     mem: &'a mut [u8],
@@ -66,10 +82,19 @@ impl<'a> Cx<'a> {
     }
 
     /// Checks a host return code.
+    #[inline]
     pub fn check(&self, rc: c_int) -> MpiResult<()> {
         if rc == 0 {
-            return Ok(());
+            Ok(())
+        } else {
+            Err(self.host_error(rc))
         }
+    }
+
+    /// The guest error for host error code `rc` (the cold path of [`Cx::check`]).
+    #[cold]
+    #[inline(never)]
+    fn host_error(&self, rc: c_int) -> MpiError {
         let mut class = 0;
         let mut text = vec![0u8; 1024];
         let mut len = 0;
@@ -79,14 +104,15 @@ impl<'a> Cx<'a> {
             ffi::MPI_Error_string(rc, text.as_mut_ptr().cast(), &mut len);
         }
         text.truncate(usize::try_from(len).unwrap_or(0));
-        Err(MpiError::new(
+        MpiError::new(
             self.mpi.error_class_to_guest(class),
             String::from_utf8_lossy(&text).into_owned(),
-        ))
+        )
     }
 
     /// The host communicator behind guest handle `handle`; errors of this call then go to its
     /// error handler.
+    #[inline]
     pub fn comm(&mut self, handle: i32) -> MpiResult<ffi::MPI_Comm> {
         match self.mpi.comms.get(handle) {
             Some(comm) => {
@@ -107,6 +133,7 @@ impl<'a> Cx<'a> {
     }
 
     /// The datatype behind guest handle `handle`.
+    #[inline]
     pub fn datatype(&self, handle: i32) -> MpiResult<Datatype> {
         self.mpi.datatypes.get(handle).copied().ok_or_else(|| {
             MpiError::new(
@@ -128,41 +155,42 @@ impl<'a> Cx<'a> {
 
     /// Host pointer for a buffer of `count` elements of `datatype` at guest address `addr`,
     /// after checking that every byte the datatype touches lies inside linear memory.
+    #[inline]
     pub fn buffer(&self, addr: u32, count: i32, datatype: &Datatype) -> MpiResult<*mut c_void> {
-        if count < 0 {
-            return Err(MpiError::new(
-                abi::MPI_ERR_COUNT,
-                format!("negative count {count}"),
-            ));
-        }
         let size = self.mem.len() as i128;
-        if count > 0 && datatype.size > 0 {
-            let first = i128::from(addr) + i128::from(datatype.true_lb);
-            let last = first + i128::from(count - 1) * i128::from(datatype.extent);
-            let (low, high) = (
-                first.min(last),
-                first.max(last) + i128::from(datatype.true_extent),
-            );
-            if low < 0 || high > size {
-                return Err(MpiError::new(
-                    abi::MPI_ERR_BUFFER,
-                    format!(
-                        "buffer [{low:#x}, {high:#x}) of {count} x {} lies outside linear memory [0, {size:#x})",
-                        datatype.name
-                    ),
-                ));
-            }
-        } else if i128::from(addr) > size {
-            return Err(MpiError::new(
-                abi::MPI_ERR_BUFFER,
-                format!("buffer address {addr:#x} lies outside linear memory"),
-            ));
+        let inside = match span(addr, count, datatype) {
+            Some((low, high)) => count >= 0 && low >= 0 && high <= size,
+            None => count >= 0 && i128::from(addr) <= size,
+        };
+        if !inside {
+            return Err(self.buffer_error(addr, count, datatype));
         }
         // SAFETY: addr <= memory size, and the memory is one mapping starting at mem's base.
         Ok(unsafe { self.mem.as_ptr().add(addr as usize) } as *mut c_void)
     }
 
+    /// Why [`Cx::buffer`] refused a buffer (its cold path).
+    #[cold]
+    #[inline(never)]
+    fn buffer_error(&self, addr: u32, count: i32, datatype: &Datatype) -> MpiError {
+        if count < 0 {
+            return MpiError::new(abi::MPI_ERR_COUNT, format!("negative count {count}"));
+        }
+        let size = self.mem.len();
+        match span(addr, count, datatype) {
+            Some((low, high)) => MpiError::new(
+                abi::MPI_ERR_BUFFER,
+                format!(
+                    "buffer [{low:#x}, {high:#x}) of {count} x {} lies outside linear memory [0, {size:#x})",
+                    datatype.name
+                ),
+            ),
+            None => MpiError::new(abi::MPI_ERR_BUFFER, format!("buffer address {addr:#x} lies outside linear memory")),
+        }
+    }
+
     /// Like [`Cx::buffer`], for a guest handle, returning the host datatype too.
+    #[inline]
     pub fn typed_buffer(
         &self,
         addr: u32,
@@ -274,10 +302,18 @@ impl<'a> Cx<'a> {
     }
 
     /// Ends a call: the error code for the guest, after applying the error handler.
+    #[inline]
     pub fn finish(&mut self, function: &str, result: MpiResult<()>) -> i32 {
-        let Err(error) = result else {
-            return abi::MPI_SUCCESS;
-        };
+        match result {
+            Ok(()) => abi::MPI_SUCCESS,
+            Err(error) => self.fail(function, error),
+        }
+    }
+
+    /// Applies the error handler to a failed call (the cold path of [`Cx::finish`]).
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self, function: &str, error: MpiError) -> i32 {
         let handler = self.errhandler.unwrap_or_else(|| {
             self.mpi
                 .comms

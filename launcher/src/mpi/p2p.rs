@@ -101,6 +101,13 @@ fn recv(
     let (ptr, dt) = cx.typed_buffer(buf, count, datatype)?;
     cx.check_status(status)?;
     let (source, tag) = (cx.mpi.rank_to_host(source), cx.mpi.tag_to_host(tag));
+    if status == 0 {
+        // MPI_STATUS_IGNORE: let the host skip filling one too.
+        // SAFETY: checked buffer, live handles; the host's MPI_STATUS_IGNORE is a valid argument.
+        return cx.check(unsafe {
+            ffi::MPI_Recv(ptr, count, dt, source, tag, comm, ffi::RSMPI_STATUS_IGNORE)
+        });
+    }
     let mut st = empty_status();
     // SAFETY: checked buffer, live handles, valid status out-pointer.
     cx.check(unsafe { ffi::MPI_Recv(ptr, count, dt, source, tag, comm, &mut st) })?;
