@@ -8,12 +8,27 @@ use std::ffi::{c_int, c_void};
 use wasmpi_abi::mpi as abi;
 
 /// An MPI error as the guest sees it: an error class and a message for fatal reports.
+///
+/// Boxed, so that `MpiResult<()>` is one pointer: every trampoline returns one on its fast
+/// path, in a register rather than through memory.
 #[derive(Debug)]
-pub struct MpiError {
+pub struct MpiError(Box<ErrorDetails>);
+
+/// What an [`MpiError`] holds (its fields are reachable through the error itself).
+#[derive(Debug)]
+pub struct ErrorDetails {
     /// Guest error class.
     pub class: i32,
     /// What went wrong.
     pub message: String,
+}
+
+impl std::ops::Deref for MpiError {
+    type Target = ErrorDetails;
+
+    fn deref(&self) -> &ErrorDetails {
+        &self.0
+    }
 }
 
 /// Result of an MPI function.
@@ -21,11 +36,12 @@ pub type MpiResult<T> = Result<T, MpiError>;
 
 impl MpiError {
     /// An error of guest class `class`.
+    #[cold]
     pub fn new(class: i32, message: impl Into<String>) -> MpiError {
-        MpiError {
+        MpiError(Box::new(ErrorDetails {
             class,
             message: message.into(),
-        }
+        }))
     }
 }
 
