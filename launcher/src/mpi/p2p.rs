@@ -328,8 +328,22 @@ fn irsend(
     )
 }
 
-fn irecv(
+/// A function starting a receive (`MPI_Irecv`, `MPI_Recv_init`).
+pub(super) type IrecvFn = unsafe extern "C" fn(
+    *mut std::ffi::c_void,
+    c_int,
+    ffi::MPI_Datatype,
+    c_int,
+    c_int,
+    ffi::MPI_Comm,
+    *mut ffi::MPI_Request,
+) -> c_int;
+
+/// Starts a receive with `f` and writes the new request's guest handle to `request`.
+pub(super) fn irecv_with(
+    persistent: bool,
     cx: &mut Cx,
+    f: IrecvFn,
     buf: u32,
     count: i32,
     datatype: i32,
@@ -344,8 +358,32 @@ fn irecv(
     let (source, tag) = (cx.mpi.rank_to_host(source), cx.mpi.tag_to_host(tag));
     let mut req = cx.mpi.null_request();
     // SAFETY: as in isend_with.
-    cx.check(unsafe { ffi::MPI_Irecv(ptr, count, dt, source, tag, comm, &mut req) })?;
-    new_request(cx, request, req, false, None)
+    cx.check(unsafe { f(ptr, count, dt, source, tag, comm, &mut req) })?;
+    new_request(cx, request, req, persistent, None)
+}
+
+fn irecv(
+    cx: &mut Cx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    source: i32,
+    tag: i32,
+    comm: i32,
+    request: u32,
+) -> MpiResult<()> {
+    irecv_with(
+        false,
+        cx,
+        ffi::MPI_Irecv,
+        buf,
+        count,
+        datatype,
+        source,
+        tag,
+        comm,
+        request,
+    )
 }
 
 /// The host requests behind `count` guest handles at `array` (null handles map to the host's
