@@ -31,11 +31,7 @@ fn root_buffer(
     if is_root {
         cx.buffer_or_in_place(addr, count, datatype)
     } else {
-        let host = cx
-            .datatype(datatype)
-            .map(|d| d.host)
-            .unwrap_or(cx.mpi.host.datatypes["MPI_DATATYPE_NULL"]);
-        Ok((std::ptr::null_mut(), host))
+        Ok((std::ptr::null_mut(), cx.insignificant_type(datatype)))
     }
 }
 

@@ -17,19 +17,6 @@ use std::ffi::{c_int, c_void};
 use std::ptr::{null, null_mut};
 use wasmpi_abi::mpi as abi;
 
-/// The host's `MPI_DATATYPE_NULL`, for datatype arguments that are not significant.
-fn null_datatype(cx: &Cx) -> ffi::MPI_Datatype {
-    cx.mpi.host.datatypes["MPI_DATATYPE_NULL"]
-}
-
-/// The host datatype of a guest handle where it is not significant (invalid handles become
-/// `MPI_DATATYPE_NULL` instead of an error).
-pub(super) fn insignificant_type(cx: &Cx, datatype: i32) -> ffi::MPI_Datatype {
-    cx.datatype(datatype)
-        .map(|d| d.host)
-        .unwrap_or_else(|_| null_datatype(cx))
-}
-
 /// Whether a host communicator is an intercommunicator.
 fn is_inter(cx: &Cx, comm: ffi::MPI_Comm) -> MpiResult<bool> {
     let mut flag = 0;
@@ -150,7 +137,7 @@ impl VBuf {
             ptr: null_mut(),
             counts: Vec::new(),
             displs: Vec::new(),
-            dt: insignificant_type(cx, datatype),
+            dt: cx.insignificant_type(datatype),
         }
     }
 
@@ -245,7 +232,7 @@ pub(super) fn buffer_if(
         let (ptr, dt) = cx.buffer_or_in_place(addr, count, datatype)?;
         Ok((ptr, count, dt))
     } else {
-        Ok((null_mut(), count, insignificant_type(cx, datatype)))
+        Ok((null_mut(), count, cx.insignificant_type(datatype)))
     }
 }
 

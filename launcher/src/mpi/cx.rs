@@ -225,13 +225,16 @@ impl<'a> Cx<'a> {
         datatype: i32,
     ) -> MpiResult<(*mut c_void, ffi::MPI_Datatype)> {
         if addr == abi::MPI_IN_PLACE as u32 {
-            let host = self
-                .datatype(datatype)
-                .map(|d| d.host)
-                .unwrap_or(self.mpi.host.datatypes["MPI_DATATYPE_NULL"]);
-            return Ok((self.mpi.in_place, host));
+            return Ok((self.mpi.in_place, self.insignificant_type(datatype)));
         }
         self.typed_buffer(addr, count, datatype)
+    }
+
+    /// The host datatype of a guest handle in an argument that is not significant (invalid
+    /// handles become `MPI_DATATYPE_NULL` instead of an error).
+    pub fn insignificant_type(&self, datatype: i32) -> ffi::MPI_Datatype {
+        self.datatype(datatype)
+            .map_or(self.mpi.null_datatype, |d| d.host)
     }
 
     /// Reads a guest `int`.
@@ -275,7 +278,7 @@ impl<'a> Cx<'a> {
         let mut cancelled = 0;
         // SAFETY: status is a valid host status; out-pointers are valid.
         unsafe {
-            ffi::MPI_Get_elements_x(status, self.mpi.host.datatypes["MPI_BYTE"], &mut bytes);
+            ffi::MPI_Get_elements_x(status, self.mpi.byte_datatype, &mut bytes);
             ffi::MPI_Test_cancelled(status, &mut cancelled);
         }
         let mut out = [0u8; abi::STATUS_SIZE as usize];

@@ -6,8 +6,8 @@
 //! ([`super::state::Request::keep`]). Guest buffers stay valid: linear memory never moves.
 
 use super::collv::{
-    allgatherv_args, alltoallv_args, alltoallw_args, buffer_if, gatherv_args, insignificant_type,
-    peers, reduce_scatter_args, rooted, scatterv_args, Buf,
+    allgatherv_args, alltoallv_args, alltoallw_args, buffer_if, gatherv_args, peers,
+    reduce_scatter_args, rooted, scatterv_args, Buf,
 };
 use super::cx::{Cx, MpiResult};
 use super::ops::reduction_op;
@@ -38,7 +38,7 @@ fn recv_if(cx: &Cx, significant: bool, addr: u32, count: i32, datatype: i32) -> 
         let (ptr, dt) = cx.typed_buffer(addr, count, datatype)?;
         Ok((ptr, count, dt))
     } else {
-        Ok((null_mut(), count, insignificant_type(cx, datatype)))
+        Ok((null_mut(), count, cx.insignificant_type(datatype)))
     }
 }
 

@@ -488,14 +488,18 @@ fn recv_init(
     comm: i32,
     request: u32,
 ) -> MpiResult<()> {
-    let comm = cx.comm(comm)?;
-    let (ptr, dt) = cx.typed_buffer(buf, count, datatype)?;
-    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
-    let (source, tag) = (cx.mpi.rank_to_host(source), cx.mpi.tag_to_host(tag));
-    let mut req = cx.mpi.null_request();
-    // SAFETY: as in send_init_with.
-    cx.check(unsafe { ffi::MPI_Recv_init(ptr, count, dt, source, tag, comm, &mut req) })?;
-    new_request(cx, request, req, true, None)
+    super::p2p::irecv_with(
+        true,
+        cx,
+        ffi::MPI_Recv_init,
+        buf,
+        count,
+        datatype,
+        source,
+        tag,
+        comm,
+        request,
+    )
 }
 
 /// The host request behind a guest handle that must name a persistent request.
@@ -598,7 +602,7 @@ fn test_cancelled(cx: &mut Cx, status: u32, flag: u32) -> MpiResult<()> {
 fn elements(cx: &mut Cx, status: u32, datatype: i32) -> MpiResult<ffi::MPI_Count> {
     let dt = cx.datatype(datatype)?;
     let bytes = guest::read_u64(cx.mem(), guest::offset(status, abi::STATUS_COUNT)?)? as i64;
-    let byte = cx.mpi.host.datatypes["MPI_BYTE"];
+    let byte = cx.mpi.byte_datatype;
     let mut st = empty_status();
     // SAFETY: a valid host status and predefined datatype.
     cx.check(unsafe { ffi::MPI_Status_set_elements_x(&mut st, byte, bytes) })?;

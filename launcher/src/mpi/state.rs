@@ -78,6 +78,10 @@ pub struct Mpi {
     special_ranks: [(i32, i32); 4],
     /// Host `MPI_ANY_TAG`.
     host_any_tag: i32,
+    /// Host `MPI_DATATYPE_NULL`.
+    pub null_datatype: ffi::MPI_Datatype,
+    /// Host `MPI_BYTE` (status byte counts).
+    pub byte_datatype: ffi::MPI_Datatype,
     /// Host `MPI_IN_PLACE`.
     pub in_place: *mut std::ffi::c_void,
     /// This process's rank in `MPI_COMM_WORLD`, once MPI is initialized.
@@ -149,6 +153,10 @@ impl Default for Mpi {
         .map(|name| (guest_value(name), host.int(name)));
         let in_place = host.pointers["MPI_IN_PLACE"];
         let host_any_tag = host.int("MPI_ANY_TAG");
+        let (null_datatype, byte_datatype) = (
+            host.datatypes["MPI_DATATYPE_NULL"],
+            host.datatypes["MPI_BYTE"],
+        );
         let mut messages = HandleTable::default();
         // SAFETY: reading an immutable handle exported by the host MPI shim.
         messages.predefine(guest::MPI_MESSAGE_NO_PROC, unsafe {
@@ -171,6 +179,8 @@ impl Default for Mpi {
             error_classes,
             special_ranks,
             host_any_tag,
+            null_datatype,
+            byte_datatype,
             in_place,
             world_rank: None,
             type_records: Default::default(),

@@ -78,11 +78,6 @@ fn to_guest_i32(value: i64) -> i32 {
     i32::try_from(value).unwrap_or(abi::MPI_UNDEFINED)
 }
 
-/// The host's null datatype.
-fn null_host(cx: &Cx) -> ffi::MPI_Datatype {
-    cx.mpi.host.datatypes["MPI_DATATYPE_NULL"]
-}
-
 /// Host handle and guest record of a constructor's datatype argument.
 fn constituent(cx: &mut Cx, handle: i32) -> MpiResult<(ffi::MPI_Datatype, Constituent)> {
     let dt = cx.datatype(handle)?;
@@ -157,7 +152,7 @@ fn host_contents(cx: &Cx, host: ffi::MPI_Datatype) -> MpiResult<HostContents> {
     let len = |n: c_int| usize::try_from(n).unwrap_or(0);
     let mut ints = vec![0; len(ni)];
     let mut addrs = vec![0; len(na)];
-    let mut types = vec![null_host(cx); len(nd)];
+    let mut types = vec![cx.mpi.null_datatype; len(nd)];
     // SAFETY: arrays of exactly the sizes the host's envelope gives.
     cx.check(unsafe {
         ffi::MPI_Type_get_contents(
@@ -334,7 +329,7 @@ fn construct_handle(
     make: impl FnOnce(*mut ffi::MPI_Datatype) -> c_int,
 ) -> MpiResult<i32> {
     guest::check_writable(cx.mem(), out, abi::HANDLE_SIZE as usize)?;
-    let mut host = null_host(cx);
+    let mut host = cx.mpi.null_datatype;
     cx.check(make(&mut host))?;
     let handle = register(cx, host, Rc::new(contents))?;
     cx.write_i32(out, handle)?;
