@@ -282,6 +282,18 @@ fn timeout() -> Duration {
 /// timeout (`$WASMPI_TEST_TIMEOUT` seconds, default 300). Panics if it cannot be started or
 /// times out; `what` names it in messages.
 pub fn run(cmd: &mut Command, what: &str) -> Output {
+    run_watching(cmd, what, |_| false)
+}
+
+/// How long a launcher may outlive every process it started before [`run_watching`] ends it.
+const STALLED_LAUNCHER_GRACE: Duration = Duration::from_secs(10);
+
+/// [`run`] for a launcher (`mpirun`) whose children are the job's processes: when `stalled`
+/// says, for [`STALLED_LAUNCHER_GRACE`] on end, that every child has exited while the
+/// launcher lives on, the launcher is killed and the output so far returned, with a note on
+/// stderr. Open MPI 4.1's `mpirun` sometimes deadlocks in `PMIx_server_finalize` after an
+/// `MPI_Abort`, with every rank already gone; that is not ours to wait 300 s for.
+pub fn run_watching(cmd: &mut Command, what: &str, stalled: impl Fn(u32) -> bool) -> Output {
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -302,9 +314,28 @@ pub fn run(cmd: &mut Command, what: &str) -> Output {
     });
     let limit = timeout();
     let start = Instant::now();
+    let mut stalled_since: Option<Instant> = None;
+    let mut note = None;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
+            Ok(None) if stalled(child.id()) => {
+                let since = *stalled_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > STALLED_LAUNCHER_GRACE {
+                    let _ = child.kill();
+                    note = Some(format!(
+                        "\n(test harness: every process {:?} started had exited {}s before; \
+                         it did not exit and was killed)\n",
+                        cmd.get_program(),
+                        STALLED_LAUNCHER_GRACE.as_secs()
+                    ));
+                    match child.wait() {
+                        Ok(status) => break status,
+                        Err(e) => panic!("{what}: waiting for the process failed: {e}"),
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
             Ok(None) if start.elapsed() > limit => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -322,11 +353,35 @@ pub fn run(cmd: &mut Command, what: &str) -> Output {
             Err(e) => panic!("{what}: waiting for the process failed: {e}"),
         }
     };
+    let mut stderr = err_reader.join().expect("stderr reader");
+    stderr.extend(note.unwrap_or_default().into_bytes());
     Output {
         status,
         stdout: out_reader.join().expect("stdout reader"),
-        stderr: err_reader.join().expect("stderr reader"),
+        stderr,
     }
+}
+
+/// Whether process `pid` has started children and every one of them has exited (is a zombie
+/// it has not reaped). Reads `/proc`; false where that cannot be read.
+pub fn all_children_exited(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    let mut children = Vec::new();
+    for task in tasks.flatten() {
+        if let Ok(list) = std::fs::read_to_string(task.path().join("children")) {
+            children.extend(list.split_whitespace().map(str::to_string));
+        }
+    }
+    !children.is_empty()
+        && children.iter().all(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|stat| {
+                // The state follows the parenthesised command name, which may hold spaces.
+                stat.rsplit_once(") ")
+                    .is_some_and(|(_, rest)| rest.starts_with('Z'))
+            })
+        })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -176,7 +176,11 @@ fn rank_stdout(dir: &Path, rank: u32) -> Vec<u8> {
 /// in chunks that can split a line when several ranks print at once. Stderr is as forwarded.
 pub fn run_mpi(ranks: u32, extra: &[&str], program: &[&OsStr], what: &str) -> Output {
     let dir = temp_dir("mpi-stdout");
-    let mut out = run(&mut mpirun(ranks, extra, program, Some(dir.path())), what);
+    let mut out = run_watching(
+        &mut mpirun(ranks, extra, program, Some(dir.path())),
+        what,
+        all_children_exited,
+    );
     out.stdout = (0..ranks)
         .flat_map(|rank| rank_stdout(dir.path(), rank))
         .collect();
