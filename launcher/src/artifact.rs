@@ -147,7 +147,13 @@ struct Sections<'a> {
 
 /// Locates the sections and reads the header, without verifying anything else.
 fn read_header(bytes: &[u8]) -> Result<Sections<'_>, String> {
-    let elf = object::File::parse(bytes).map_err(|e| format!("not a wasmpi artifact: {e}"))?;
+    let elf = object::File::parse(bytes).map_err(|e| {
+        if bytes.starts_with(b"\x7fELF") {
+            format!("damaged ELF file (truncated or corrupt: {e}): delete it and compile again")
+        } else {
+            format!("not a wasmpi artifact: {e}")
+        }
+    })?;
     let meta = section_range(&elf, artifact::METADATA_SECTION, bytes.len())
         .map_err(|_| "not a wasmpi artifact (no wasmpi metadata)".to_string())?;
     let text = section_range(&elf, artifact::TEXT_SECTION, bytes.len())?;

@@ -83,12 +83,20 @@ pub fn load(path: &Path) -> Result<Resolved, Error> {
         )));
     }
     let mut fitting = Vec::new();
+    // Variants compiled for other CPUs, and entries or directories that cannot be used at
+    // all (unreadable, damaged): the error names both kinds differently.
     let mut refused = Vec::new();
+    let mut unusable = Vec::new();
     for (dir_rank, dir) in dirs.iter().enumerate() {
         let module_dir = wasmpi_abi::cache::module_dir(dir, &hash);
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&module_dir)
-            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
+        let mut paths: Vec<PathBuf> = match std::fs::read_dir(&module_dir) {
+            Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => {
+                unusable.push(format!("cannot read {}: {e}", module_dir.display()));
+                Vec::new()
+            }
+        };
         paths.retain(|p| {
             p.extension()
                 .is_some_and(|x| x == wasmpi_abi::artifact::EXTENSION)
@@ -106,7 +114,7 @@ pub fn load(path: &Path) -> Result<Resolved, Error> {
                         refused.push(format!("{} [{}]: {why}", path.display(), meta.cpu_name))
                     }
                 },
-                Err(why) => refused.push(format!("{}: {why}", path.display())),
+                Err(why) => unusable.push(format!("{}: {why}", path.display())),
             }
         }
     }
@@ -123,6 +131,9 @@ pub fn load(path: &Path) -> Result<Resolved, Error> {
     for candidate in fitting {
         match Artifact::load(&candidate.path) {
             Ok(artifact) => {
+                for problem in &unusable {
+                    eprintln!("wasmpirun: warning: skipped {problem}");
+                }
                 let host = cpu::host_features().len();
                 report.push(format!(
                     "running {} compiled for CPU `{}` ({} of this CPU's {host} features) from {}",
@@ -134,24 +145,34 @@ pub fn load(path: &Path) -> Result<Resolved, Error> {
                 report.extend(refused.iter().map(|r| format!("  not usable here: {r}")));
                 return Ok(Resolved { artifact, report });
             }
-            Err(e) => {
-                eprintln!("wasmpirun: warning: skipping {e}");
-                refused.push(e.to_string());
-            }
+            Err(e) => unusable.push(e.to_string()),
         }
     }
-    if refused.is_empty() {
-        let searched: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-        return Err(Error::NotCompiled(format!(
+    let searched: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+    let message = match (refused.is_empty(), unusable.is_empty()) {
+        (true, true) => format!(
             "{} has not been compiled (searched {}): {compile_hint}",
             path.display(),
             searched.join(", ")
-        )));
-    }
-    Err(Error::NotCompiled(format!(
-        "no cached artifact of {} can run on this CPU ({}): {}; {compile_hint}",
-        path.display(),
-        this_cpu(),
-        refused.join("; ")
-    )))
+        ),
+        (true, false) => format!(
+            "cannot use the cache for {}: {}; {compile_hint} (compiling replaces a damaged \
+             artifact; an unreadable directory needs its permissions fixed or another \
+             WASMPI_CACHE_DIR)",
+            path.display(),
+            unusable.join("; ")
+        ),
+        (false, _) => format!(
+            "no cached artifact of {} can run on this CPU ({}): {}; {compile_hint}",
+            path.display(),
+            this_cpu(),
+            refused
+                .iter()
+                .chain(&unusable)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    };
+    Err(Error::NotCompiled(message))
 }

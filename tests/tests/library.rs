@@ -284,6 +284,8 @@ fn artifacts_for_another_architecture_are_refused() {
 #[test]
 fn foreign_files_and_bad_headers_are_refused() {
     let message = load_error(b"\x7fELF but not really an object");
+    assert!(message.contains("damaged ELF file"), "{message}");
+    let message = load_error(b"#!/bin/sh\necho not an artifact\n");
     assert!(message.contains("not a wasmpi artifact"), "{message}");
     let (bytes, _) = compiled(MODULE);
     let mut wrong_format = bytes.clone();
