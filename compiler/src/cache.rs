@@ -23,9 +23,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     // Artifacts are shared between ranks and users (site caches): readable by all.
     temp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    temp.write_all(bytes)
+    // Through the plain file: its errors name the cause alone, not the temporary's path.
+    temp.as_file_mut()
+        .write_all(bytes)
         .and_then(|()| temp.as_file().sync_all())
-        .with_context(|| format!("cannot write {} (disk full?)", path.display()))?;
+        .with_context(|| format!("cannot write {}", path.display()))?;
     temp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("cannot rename into {}", path.display()))?;
