@@ -7,7 +7,6 @@
 mod common;
 
 use common::*;
-use regex::Regex;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,32 +26,6 @@ fn listing(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// Checks a failed command: a non-zero exit status (not a crash), and exactly one line on
-/// stderr that matches `cause` (case-insensitive regex).
-fn assert_fails_cleanly(out: &Output, what: &str, cause: &str) {
-    match out.status.code() {
-        Some(0) => panic!("{what}: succeeded but must fail\n{}", out.describe()),
-        Some(_) => {}
-        None => panic!(
-            "{what}: crashed instead of reporting an error\n{}",
-            out.describe()
-        ),
-    }
-    let stderr = out.stderr_text();
-    let line = stderr.strip_suffix('\n').unwrap_or(&stderr);
-    assert!(
-        !line.is_empty() && !line.contains('\n'),
-        "{what}: the error must be exactly one line on stderr\n{}",
-        out.describe()
-    );
-    let re = Regex::new(&format!("(?i){cause}")).unwrap();
-    assert!(
-        re.is_match(line),
-        "{what}: the error does not mention the cause (/{cause}/i)\n{}",
-        out.describe()
-    );
 }
 
 /// Runs `wasmpi compile` on `input` twice, with `-o` and without, each time with an empty

@@ -78,6 +78,84 @@ fn a_trap_on_one_rank_aborts_the_whole_job() {
     );
 }
 
+/// The pid of the process running `wasm wait` as world rank `rank` (from the rank variable
+/// Open MPI or MPICH put in its environment), if there is one.
+fn rank_process(wasm: &std::path::Path, rank: u32) -> Option<u32> {
+    let wanted = wasm.as_os_str().as_encoded_bytes();
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+            // Other tests run the same module without `wait`.
+            if !args.windows(2).any(|w| w[0] == wanted && w[1] == b"wait") {
+                return None;
+            }
+            let environ = std::fs::read(entry.path().join("environ")).ok()?;
+            let rank_vars = [
+                format!("OMPI_COMM_WORLD_RANK={rank}"),
+                format!("PMI_RANK={rank}"),
+            ];
+            environ
+                .split(|&b| b == 0)
+                .any(|var| rank_vars.iter().any(|r| var == r.as_bytes()))
+                .then_some(pid)
+        })
+}
+
+#[test]
+fn a_rank_killed_with_sigkill_ends_the_job_naming_the_signal() {
+    let wasm = build_wasm("trap_rank");
+    let killer = {
+        let wasm = wasm.clone();
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+            while std::time::Instant::now() < deadline {
+                if let Some(pid) = rank_process(&wasm, 1) {
+                    // Let every rank reach its receive first.
+                    std::thread::sleep(std::time::Duration::from_secs(2));
+                    let status = std::process::Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                    return status.is_ok_and(|s| s.success());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            false
+        })
+    };
+    let program = [
+        common::bins().wasmpirun.as_os_str(),
+        wasm.as_os_str(),
+        "wait".as_ref(),
+    ];
+    let out = run_mpi(4, &[], &program, "trap_rank wait, rank 1 killed");
+    assert!(
+        killer.join().expect("killer thread"),
+        "rank 1 was never found to kill\n{}",
+        out.describe()
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", out.describe());
+    assert!(
+        regex::Regex::new("(?i)signal:? 9")
+            .expect("regex")
+            .is_match(&format!(
+                "{}{}",
+                out.stderr_text(),
+                String::from_utf8_lossy(&out.launcher_stdout)
+            )),
+        "the launcher's message does not name signal 9\n{}",
+        out.describe()
+    );
+    assert!(
+        !out.stdout_text().contains("unreachable"),
+        "{}",
+        out.describe()
+    );
+}
+
 #[test]
 fn alloc_mem_through_the_imports_of_other_headers() {
     same_as_native("alloc_mem_legacy");

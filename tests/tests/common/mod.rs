@@ -209,6 +209,9 @@ pub struct Output {
     pub stdout: Vec<u8>,
     /// Everything it wrote to stderr.
     pub stderr: Vec<u8>,
+    /// For MPI jobs, whose `stdout` holds what the ranks printed: what `mpirun` itself wrote
+    /// to stdout (MPICH reports a rank's death there).
+    pub launcher_stdout: Vec<u8>,
 }
 
 impl Output {
@@ -233,8 +236,16 @@ impl Output {
     }
     /// Status, stdout and stderr, shortened, for failure messages.
     pub fn describe(&self) -> String {
+        let launcher = if self.launcher_stdout.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\n--- launcher's stdout ---\n{}",
+                shorten(&String::from_utf8_lossy(&self.launcher_stdout), 3000)
+            )
+        };
         format!(
-            "status: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            "status: {}\n--- stdout ---\n{}\n--- stderr ---\n{}{launcher}",
             describe_status(&self.status),
             shorten(&self.stdout_text(), 3000),
             shorten(&self.stderr_text(), 3000)
@@ -359,6 +370,7 @@ pub fn run_watching(cmd: &mut Command, what: &str, stalled: impl Fn(u32) -> bool
         status,
         stdout: out_reader.join().expect("stdout reader"),
         stderr,
+        launcher_stdout: Vec::new(),
     }
 }
 
@@ -804,6 +816,32 @@ pub fn run_cache() -> &'static Path {
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
         dir
     })
+}
+
+/// Checks a failed command: a non-zero exit status (not a crash), and exactly one line on
+/// stderr that matches `cause` (case-insensitive regex).
+pub fn assert_fails_cleanly(out: &Output, what: &str, cause: &str) {
+    match out.status.code() {
+        Some(0) => panic!("{what}: succeeded but must fail\n{}", out.describe()),
+        Some(_) => {}
+        None => panic!(
+            "{what}: crashed instead of reporting an error\n{}",
+            out.describe()
+        ),
+    }
+    let stderr = out.stderr_text();
+    let line = stderr.strip_suffix('\n').unwrap_or(&stderr);
+    assert!(
+        !line.is_empty() && !line.contains('\n'),
+        "{what}: the error must be exactly one line on stderr\n{}",
+        out.describe()
+    );
+    let re = regex::Regex::new(&format!("(?i){cause}")).unwrap();
+    assert!(
+        re.is_match(line),
+        "{what}: the error does not mention the cause (/{cause}/i)\n{}",
+        out.describe()
+    );
 }
 
 /// `wasmpi compile <wasm>` into `cache` (as `$WASMPI_CACHE_DIR`).

@@ -181,9 +181,12 @@ pub fn run_mpi(ranks: u32, extra: &[&str], program: &[&OsStr], what: &str) -> Ou
         what,
         all_children_exited,
     );
-    out.stdout = (0..ranks)
-        .flat_map(|rank| rank_stdout(dir.path(), rank))
-        .collect();
+    out.launcher_stdout = std::mem::replace(
+        &mut out.stdout,
+        (0..ranks)
+            .flat_map(|rank| rank_stdout(dir.path(), rank))
+            .collect(),
+    );
     out
 }
 
