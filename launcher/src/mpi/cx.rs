@@ -67,6 +67,16 @@ fn span(addr: u32, count: i32, datatype: &Datatype) -> Option<(i128, i128)> {
     ))
 }
 
+/// The error for an unknown or freed datatype handle.
+#[cold]
+#[inline(never)]
+fn invalid_datatype(handle: i32) -> MpiError {
+    MpiError::new(
+        abi::MPI_ERR_TYPE,
+        format!("invalid datatype handle {handle}"),
+    )
+}
+
 /// Guest memory and MPI state, for the duration of one MPI call.
 pub struct Cx<'a> {
     mem: &'a mut [u8],
@@ -151,12 +161,11 @@ impl<'a> Cx<'a> {
     /// The datatype behind guest handle `handle`.
     #[inline]
     pub fn datatype(&self, handle: i32) -> MpiResult<Datatype> {
-        self.mpi.datatypes.get(handle).copied().ok_or_else(|| {
-            MpiError::new(
-                abi::MPI_ERR_TYPE,
-                format!("invalid datatype handle {handle}"),
-            )
-        })
+        self.mpi
+            .datatypes
+            .get(handle)
+            .copied()
+            .ok_or_else(|| invalid_datatype(handle))
     }
 
     /// The host operation behind guest handle `handle`.
@@ -173,10 +182,21 @@ impl<'a> Cx<'a> {
     /// after checking that every byte the datatype touches lies inside linear memory.
     #[inline]
     pub fn buffer(&self, addr: u32, count: i32, datatype: &Datatype) -> MpiResult<*mut c_void> {
-        let size = self.mem.len() as i128;
-        let inside = match span(addr, count, datatype) {
-            Some((low, high)) => count >= 0 && low >= 0 && high <= size,
-            None => count >= 0 && i128::from(addr) <= size,
+        let inside = if datatype.true_lb == 0 && datatype.true_extent == datatype.extent {
+            // Dense elements (every predefined type, contiguous types): the buffer is
+            // [addr, addr + count x extent), computed without the general span's 128 bits.
+            u64::try_from(count)
+                .ok()
+                .zip(u64::try_from(datatype.extent).ok())
+                .and_then(|(count, extent)| count.checked_mul(extent))
+                .and_then(|len| len.checked_add(u64::from(addr)))
+                .is_some_and(|end| end <= self.mem.len() as u64)
+        } else {
+            let size = self.mem.len() as i128;
+            match span(addr, count, datatype) {
+                Some((low, high)) => count >= 0 && low >= 0 && high <= size,
+                None => count >= 0 && i128::from(addr) <= size,
+            }
         };
         if !inside {
             return Err(self.buffer_error(addr, count, datatype));
@@ -213,8 +233,11 @@ impl<'a> Cx<'a> {
         count: i32,
         datatype: i32,
     ) -> MpiResult<(*mut c_void, ffi::MPI_Datatype)> {
-        let dt = self.datatype(datatype)?;
-        Ok((self.buffer(addr, count, &dt)?, dt.host))
+        // Borrowed, not copied: this is every point-to-point call's path.
+        match self.mpi.datatypes.get(datatype) {
+            Some(dt) => Ok((self.buffer(addr, count, dt)?, dt.host)),
+            None => Err(invalid_datatype(datatype)),
+        }
     }
 
     /// Like [`Cx::typed_buffer`], but `MPI_IN_PLACE` becomes the host's `MPI_IN_PLACE`.
