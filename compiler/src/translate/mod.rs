@@ -25,8 +25,8 @@ use cranelift_wasm::{
 };
 use std::collections::HashMap;
 use wasmpi_abi::artifact::{
-    ConstInit, ElementMode, ElementSegment, Export, ExportKind, FuncImport, GlobalPlan, MemoryPlan,
-    SegmentOffset, TablePlan, NULL_FUNC,
+    ConstInit, ElementMode, ElementSegment, Export, ExportKind, FuncImport, GlobalImport,
+    GlobalPlan, MemoryImport, MemoryPlan, SegmentOffset, TableImport, TablePlan, NULL_FUNC,
 };
 use wasmpi_abi::types::{FuncType, ValType};
 use wasmpi_abi::vmctx::VmOffsets;
@@ -70,11 +70,17 @@ pub struct ModuleTranslation<'data> {
     pub imports: Vec<FuncImport>,
     /// Function index → wasm type index (imports first).
     pub func_types: Vec<TypeIndex>,
-    /// Tables.
+    /// Imported tables (table indices `0..table_imports.len()`).
+    pub table_imports: Vec<TableImport>,
+    /// Defined tables.
     pub tables: Vec<TablePlan>,
-    /// The memory.
+    /// The imported memory.
+    pub memory_import: Option<MemoryImport>,
+    /// The defined memory.
     pub memory: Option<MemoryPlan>,
-    /// Globals.
+    /// Imported globals (global indices `0..global_imports.len()`).
+    pub global_imports: Vec<GlobalImport>,
+    /// Defined globals.
     pub globals: Vec<GlobalPlan>,
     /// Exports.
     pub exports: Vec<Export>,
@@ -90,8 +96,6 @@ pub struct ModuleTranslation<'data> {
     pub bodies: Vec<PendingBody<'data>>,
     /// Wasm signatures of the types, for Cranelift.
     wasm_types: Vec<WasmFuncType>,
-    /// Cranelift `global.set` is unsupported for imported globals: record their names for the error.
-    unsupported_import: Option<String>,
 }
 
 /// Parses and validates a module's declarations. Function bodies are validated later, as
@@ -106,9 +110,6 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleTranslation<'_>, String> {
     }
     let mut translation = ModuleTranslation::default();
     cranelift_wasm::translate_module(wasm, &mut translation).map_err(|e| describe(&e))?;
-    if let Some(what) = translation.unsupported_import.take() {
-        return Err(what);
-    }
     Ok(translation)
 }
 
@@ -146,10 +147,35 @@ impl<'data> ModuleTranslation<'data> {
     /// The VM context layout of this module.
     pub fn offsets(&self) -> VmOffsets {
         VmOffsets::new(
+            self.types.len() as u32,
             self.num_funcs(),
-            self.tables.len() as u32,
-            self.globals.len() as u32,
+            (self.table_imports.len() + self.tables.len()) as u32,
+            (self.global_imports.len() + self.globals.len()) as u32,
         )
+    }
+
+    /// Limits of table `index` (imported or defined).
+    pub fn table_plan(&self, index: u32) -> Option<TablePlan> {
+        let index = index as usize;
+        match index.checked_sub(self.table_imports.len()) {
+            None => self.table_imports.get(index).map(|t| t.table),
+            Some(defined) => self.tables.get(defined).copied(),
+        }
+    }
+
+    /// Limits of the memory, imported or defined.
+    pub fn memory_plan(&self) -> Option<MemoryPlan> {
+        self.memory
+            .or_else(|| self.memory_import.as_ref().map(|m| m.memory))
+    }
+
+    /// Type of global `index` and whether it is imported.
+    pub fn global_type(&self, index: u32) -> Option<(ValType, bool)> {
+        let index = index as usize;
+        match index.checked_sub(self.global_imports.len()) {
+            None => self.global_imports.get(index).map(|g| (g.ty, true)),
+            Some(defined) => self.globals.get(defined).map(|g| (g.ty, false)),
+        }
     }
 
     /// Canonical type index of function `index`.
@@ -246,6 +272,40 @@ fn const_init(ops: &[ConstOp]) -> WasmResult<ConstInit> {
     }
 }
 
+fn table_plan(table: &Table) -> WasmResult<TablePlan> {
+    if !matches!(table.wasm_ty.heap_type, WasmHeapType::Func) {
+        return Err(WasmError::Unsupported(format!(
+            "table of {} (only funcref tables are supported)",
+            table.wasm_ty
+        )));
+    }
+    Ok(TablePlan {
+        min: table.minimum,
+        max: table.maximum,
+    })
+}
+
+fn memory_plan(memory: &Memory) -> WasmResult<MemoryPlan> {
+    if memory.shared {
+        return Err(WasmError::Unsupported(
+            "shared memory (threads)".to_string(),
+        ));
+    }
+    if memory.memory64 {
+        return Err(WasmError::Unsupported(
+            "64-bit memory (memory64)".to_string(),
+        ));
+    }
+    Ok(MemoryPlan {
+        min_pages: memory.minimum,
+        max_pages: memory.maximum,
+    })
+}
+
+fn multi_memory() -> WasmError {
+    WasmError::Unsupported("more than one memory (multi-memory)".to_string())
+}
+
 fn func_list(elements: &[FuncIndex]) -> Vec<u32> {
     elements
         .iter()
@@ -318,37 +378,49 @@ impl<'data> ModuleEnvironment<'data> for ModuleTranslation<'data> {
 
     fn declare_table_import(
         &mut self,
-        _: Table,
+        table: Table,
         module: &'data str,
         field: &'data str,
     ) -> WasmResult<()> {
-        self.unsupported_import.get_or_insert(format!(
-            "imported table `{module}.{field}` is not supported: link the module so it defines its own table"
-        ));
+        let table = table_plan(&table)?;
+        self.table_imports.push(TableImport {
+            module: module.to_string(),
+            name: field.to_string(),
+            table,
+        });
         Ok(())
     }
 
     fn declare_memory_import(
         &mut self,
-        _: Memory,
+        memory: Memory,
         module: &'data str,
         field: &'data str,
     ) -> WasmResult<()> {
-        self.unsupported_import.get_or_insert(format!(
-            "imported memory `{module}.{field}` is not supported: link without --import-memory so the module defines its own memory"
-        ));
+        let memory = memory_plan(&memory)?;
+        if self.memory.is_some() || self.memory_import.is_some() {
+            return Err(multi_memory());
+        }
+        self.memory_import = Some(MemoryImport {
+            module: module.to_string(),
+            name: field.to_string(),
+            memory,
+        });
         Ok(())
     }
 
     fn declare_global_import(
         &mut self,
-        _: Global,
+        global: Global,
         module: &'data str,
         field: &'data str,
     ) -> WasmResult<()> {
-        self.unsupported_import.get_or_insert(format!(
-            "imported global `{module}.{field}` is not supported"
-        ));
+        self.global_imports.push(GlobalImport {
+            module: module.to_string(),
+            name: field.to_string(),
+            ty: val_type(&global.wasm_ty)?,
+            mutable: global.mutability,
+        });
         Ok(())
     }
 
@@ -358,39 +430,17 @@ impl<'data> ModuleEnvironment<'data> for ModuleTranslation<'data> {
     }
 
     fn declare_table(&mut self, table: Table) -> WasmResult<()> {
-        if !matches!(table.wasm_ty.heap_type, WasmHeapType::Func) {
-            return Err(WasmError::Unsupported(format!(
-                "table of {} (only funcref tables are supported)",
-                table.wasm_ty
-            )));
-        }
-        self.tables.push(TablePlan {
-            min: table.minimum,
-            max: table.maximum,
-        });
+        let table = table_plan(&table)?;
+        self.tables.push(table);
         Ok(())
     }
 
     fn declare_memory(&mut self, memory: Memory) -> WasmResult<()> {
-        if memory.shared {
-            return Err(WasmError::Unsupported(
-                "shared memory (threads)".to_string(),
-            ));
+        let memory = memory_plan(&memory)?;
+        if self.memory.is_some() || self.memory_import.is_some() {
+            return Err(multi_memory());
         }
-        if memory.memory64 {
-            return Err(WasmError::Unsupported(
-                "64-bit memory (memory64)".to_string(),
-            ));
-        }
-        if self.memory.is_some() {
-            return Err(WasmError::Unsupported(
-                "more than one memory (multi-memory)".to_string(),
-            ));
-        }
-        self.memory = Some(MemoryPlan {
-            min_pages: memory.minimum,
-            max_pages: memory.maximum,
-        });
+        self.memory = Some(memory);
         Ok(())
     }
 
