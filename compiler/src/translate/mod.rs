@@ -117,7 +117,11 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleTranslation<'_>, String> {
 pub fn describe(error: &WasmError) -> String {
     match error {
         WasmError::InvalidWebAssembly { message, offset } => {
-            let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+            if message.contains("gc types are disallowed") {
+                // wasmparser's words for a reference type other than funcref.
+                message.push_str(" (wasmpi supports funcref only: no externref or GC references)");
+            }
             let hint = if message.contains("end-of-file") {
                 " (is the file truncated?)"
             } else {
@@ -220,6 +224,7 @@ impl<'data> ModuleTranslation<'data> {
         let sig = self.signature(isa, self.func_type(index));
         let name = ir::UserFuncName::user(0, index);
         let mut func = ir::Function::with_name_signature(name, sig);
+        check_memory_index_bytes(&body)?;
         let mut env = func_env::FuncEnv::new(self, isa);
         func.stack_limit = Some(env.stack_limit(&mut func));
         translator
@@ -227,6 +232,43 @@ impl<'data> ModuleTranslation<'data> {
             .map_err(|e| describe(&e))?;
         Ok(func)
     }
+}
+
+/// Refuses `memory.size` and `memory.grow` whose memory index is not the single byte 0x00.
+///
+/// Without multi-memory the index is a reserved byte, and the spec calls a module that
+/// encodes it as a longer LEB128 zero malformed; wasmparser reads it as a LEB128 and accepts
+/// it. The byte scan keeps the operator decode off the common path.
+fn check_memory_index_bytes(body: &FunctionBody<'_>) -> Result<(), String> {
+    let suspicious = body
+        .as_bytes()
+        .windows(2)
+        .any(|w| matches!(w, [0x3f | 0x40, 0x80..=0xff]));
+    if !suspicious {
+        return Ok(());
+    }
+    let malformed = |e: wasmparser::BinaryReaderError| {
+        format!(
+            "invalid WebAssembly at byte offset {:#x}: {}",
+            e.offset(),
+            e.message()
+        )
+    };
+    let mut reader = body.get_operators_reader().map_err(malformed)?;
+    while !reader.eof() {
+        let (op, start) = reader.read_with_offset().map_err(malformed)?;
+        if matches!(
+            op,
+            wasmparser::Operator::MemorySize { .. } | wasmparser::Operator::MemoryGrow { .. }
+        ) && reader.original_position() - start != 2
+        {
+            return Err(format!(
+                "invalid WebAssembly at byte offset {start:#x}: zero byte expected \
+                 (the memory index of memory.size/memory.grow must be the single byte 0x00)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The Cranelift type of a wasm value type.
