@@ -706,13 +706,16 @@ impl InstanceState {
         crate::signals::ensure_installed();
         let artifact = self.artifact.clone();
         let meta = artifact.metadata();
-        let ty = typeids::lookup(callee.type_id)
-            .ok_or_else(|| Error::Call(format!("`{name}` has no valid type")))?;
-        // Any entry trampoline for the type will do; this artifact has one for every type
-        // its own exports and tables can hold.
-        let type_index = meta.types.iter().position(|t| *t == ty).ok_or_else(|| {
-            Error::Call(format!("`{name}` has type {ty}, unknown to this module"))
-        })?;
+        // Any entry trampoline for the callee's type will do: find this artifact's, by the
+        // type ids in our VM context (no lock on the registry for every call).
+        let type_index = (0..meta.types.len())
+            .find(|&i| self.read::<u32>(self.offsets.type_id(i as u32)) == callee.type_id)
+            .ok_or_else(|| {
+                let ty = typeids::lookup(callee.type_id)
+                    .map_or_else(|| "?".to_string(), |t| t.to_string());
+                Error::Call(format!("`{name}` has type {ty}, unknown to this module"))
+            })?;
+        let ty = &meta.types[type_index];
         let arg_types: Vec<ValType> = args.iter().map(Val::ty).collect();
         if arg_types != ty.params {
             return Err(Error::Call(format!(
