@@ -37,7 +37,7 @@ pub const MAGIC: [u8; 8] = *b"WASMPI\0A";
 
 /// Version of the artifact format (header, metadata encoding, VM context, builtins). Bumped
 /// on every incompatible change.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Size of the fixed header at the start of the metadata section.
 pub const HEADER_SIZE: usize = 48;
@@ -173,11 +173,17 @@ pub struct Metadata {
     pub functions: Vec<FunctionInfo>,
     /// One host-to-wasm entry trampoline per type in [`Metadata::types`], same order.
     pub trampolines: Vec<CodeRange>,
-    /// The linear memory, if the module has one.
+    /// The linear memory, if the module defines one.
     pub memory: Option<MemoryPlan>,
-    /// Tables.
+    /// The imported linear memory, if the module imports one (then `memory` is `None`).
+    pub memory_import: Option<MemoryImport>,
+    /// Imported tables; they occupy table indices `0..table_imports.len()`.
+    pub table_imports: Vec<TableImport>,
+    /// Defined tables; table index = `table_imports.len()` + position.
     pub tables: Vec<TablePlan>,
-    /// Globals.
+    /// Imported globals; they occupy global indices `0..global_imports.len()`.
+    pub global_imports: Vec<GlobalImport>,
+    /// Defined globals; global index = `global_imports.len()` + position.
     pub globals: Vec<GlobalPlan>,
     /// Exports.
     pub exports: Vec<Export>,
@@ -215,6 +221,31 @@ impl Metadata {
     /// Number of functions, imported and defined.
     pub fn num_funcs(&self) -> u32 {
         (self.imports.len() + self.functions.len()) as u32
+    }
+
+    /// Number of tables, imported and defined.
+    pub fn num_tables(&self) -> u32 {
+        (self.table_imports.len() + self.tables.len()) as u32
+    }
+
+    /// Number of globals, imported and defined.
+    pub fn num_globals(&self) -> u32 {
+        (self.global_imports.len() + self.globals.len()) as u32
+    }
+
+    /// The memory's limits, imported or defined.
+    pub fn memory_plan(&self) -> Option<MemoryPlan> {
+        self.memory
+            .or_else(|| self.memory_import.as_ref().map(|m| m.memory))
+    }
+
+    /// Value type of global `index` (imported or defined).
+    pub fn global_type(&self, index: u32) -> Option<ValType> {
+        let index = index as usize;
+        match index.checked_sub(self.global_imports.len()) {
+            None => self.global_imports.get(index).map(|g| g.ty),
+            Some(defined) => self.globals.get(defined).map(|g| g.ty),
+        }
     }
 
     /// Type index of function `index` (imported or defined).
@@ -278,6 +309,41 @@ pub struct FuncImport {
     pub name: String,
     /// Index into [`Metadata::types`].
     pub type_index: u32,
+}
+
+/// An imported global.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GlobalImport {
+    /// Import module name.
+    pub module: String,
+    /// Field name.
+    pub name: String,
+    /// Value type.
+    pub ty: ValType,
+    /// Whether it is mutable.
+    pub mutable: bool,
+}
+
+/// An imported table.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TableImport {
+    /// Import module name.
+    pub module: String,
+    /// Field name.
+    pub name: String,
+    /// The limits the module requires.
+    pub table: TablePlan,
+}
+
+/// An imported linear memory.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MemoryImport {
+    /// Import module name.
+    pub module: String,
+    /// Field name.
+    pub name: String,
+    /// The limits the module requires.
+    pub memory: MemoryPlan,
 }
 
 /// A defined function.

@@ -10,13 +10,22 @@
 //! | offset | field | written by | read by |
 //! |---|---|---|---|
 //! | 0 | linear memory base address | launcher (once) | code (readonly: it never moves) |
-//! | 8 | linear memory size in bytes | launcher (`memory.grow`) | code (`memory.size`) |
-//! | 16 | stack limit: lowest address wasm code may use | launcher (per entry) | every prologue |
+//! | 8 | linear memory size in bytes | launcher (`memory.grow`, in every instance sharing it) | code (`memory.size`) |
+//! | 16 | stack limit: lowest address wasm code may use | launcher | every prologue |
 //! | 24 | host instance pointer | launcher | host functions only |
 //! | 32 | builtins: one code pointer per [`Builtin`] | launcher | code |
+//! | .. | type ids: one `u32` per canonical type of the module, padded to 8 bytes | launcher | `call_indirect` |
 //! | .. | function references: one [`FuncRef`] per function, imports first | launcher | code, tables |
-//! | .. | tables: one [`VmTable`] per table | launcher | code |
-//! | .. | globals: 16 bytes per global, value at the start | launcher, code | code |
+//! | .. | tables: one [`VmTable`] per table, imports first | launcher (kept in sync for shared tables) | code |
+//! | .. | globals: 16 bytes per global, imports first | launcher, code | code |
+//!
+//! A defined global's slot holds its value. An imported global's slot holds a pointer to the
+//! value (in the exporting instance's VM context, or host storage), so every instance sees
+//! every `global.set`.
+//!
+//! Type ids are process-wide: the launcher interns every function type it sees, so a
+//! function reference from another instance (an import, or a shared table entry) passes the
+//! `call_indirect` check exactly when its type is structurally the expected one.
 
 /// Offset of the linear memory base pointer.
 pub const MEMORY_BASE: u32 = 0;
@@ -35,24 +44,29 @@ pub const GLOBAL_SIZE: u32 = 16;
 /// A function reference, as stored in the VM context and pointed to by table entries and
 /// `funcref` values. Tables hold pointers to these (null for a null reference).
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FuncRef {
-    /// Native code of the function. Called with the VM context as first argument, then the
-    /// wasm parameters, in the platform's C calling convention.
+    /// Native code of the function. Called with [`FuncRef::vmctx`] as first argument, then
+    /// the wasm parameters, in the platform's C calling convention.
     pub code: usize,
-    /// Canonical type index of the function in the artifact's type list; `call_indirect`
-    /// compares it against the expected type.
-    pub type_index: u32,
-    /// Padding to 16 bytes.
+    /// The VM context to call it with: that of the instance defining the function (for host
+    /// functions, that of the instance importing them).
+    pub vmctx: usize,
+    /// Process-wide type id of the function; `call_indirect` compares it against the
+    /// expected type's id from the caller's VM context.
+    pub type_id: u32,
+    /// Padding to 8-byte alignment.
     pub _pad: u32,
 }
 
 /// Offset of [`FuncRef::code`].
 pub const FUNCREF_CODE: u32 = 0;
-/// Offset of [`FuncRef::type_index`].
-pub const FUNCREF_TYPE: u32 = 8;
+/// Offset of [`FuncRef::vmctx`].
+pub const FUNCREF_VMCTX: u32 = 8;
+/// Offset of [`FuncRef::type_id`].
+pub const FUNCREF_TYPE: u32 = 16;
 /// Size of a [`FuncRef`].
-pub const FUNCREF_SIZE: u32 = 16;
+pub const FUNCREF_SIZE: u32 = 24;
 
 /// A table: base of an array of `*const FuncRef` (null = null reference) and its length.
 #[repr(C)]
@@ -130,24 +144,37 @@ pub const fn builtin_offset(builtin: Builtin) -> u32 {
 /// Offsets of the module-dependent parts of the VM context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VmOffsets {
+    num_types: u32,
     num_funcs: u32,
     num_tables: u32,
     num_globals: u32,
 }
 
 impl VmOffsets {
-    /// Layout for a module with this many functions (imported and defined), tables and globals.
-    pub fn new(num_funcs: u32, num_tables: u32, num_globals: u32) -> Self {
+    /// Layout for a module with this many canonical types, functions, tables and globals
+    /// (imported and defined).
+    pub fn new(num_types: u32, num_funcs: u32, num_tables: u32, num_globals: u32) -> Self {
         VmOffsets {
+            num_types,
             num_funcs,
             num_tables,
             num_globals,
         }
     }
 
+    /// Offset of the first type id.
+    pub fn type_ids(&self) -> u32 {
+        BUILTINS + 8 * BUILTIN_COUNT
+    }
+
+    /// Offset of canonical type `index`'s process-wide id (`u32`).
+    pub fn type_id(&self, index: u32) -> u32 {
+        self.type_ids() + 4 * index
+    }
+
     /// Offset of the first [`FuncRef`].
     pub fn funcrefs(&self) -> u32 {
-        BUILTINS + 8 * BUILTIN_COUNT
+        (self.type_ids() + 4 * self.num_types).next_multiple_of(8)
     }
 
     /// Offset of function `index`'s [`FuncRef`].
@@ -165,9 +192,9 @@ impl VmOffsets {
         self.tables() + TABLE_SIZE * index
     }
 
-    /// Offset of the first global slot.
+    /// Offset of the first global slot (16-byte aligned, for `v128` values).
     pub fn globals(&self) -> u32 {
-        self.tables() + TABLE_SIZE * self.num_tables
+        (self.tables() + TABLE_SIZE * self.num_tables).next_multiple_of(16)
     }
 
     /// Offset of global `index`'s slot.

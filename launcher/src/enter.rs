@@ -134,8 +134,6 @@ pub fn unwind_address() -> usize {
 pub struct Activation {
     /// Host stack pointer saved by `wasmpi_enter`.
     pub saved_sp: Cell<usize>,
-    /// Start and end of the code being run.
-    pub text: (usize, usize),
     /// The instance's VM context.
     pub vmctx: *mut u8,
     /// Outcome of an unwinding: the trap, with its text offset, or the exit code.
@@ -175,11 +173,9 @@ pub unsafe fn call_wasm(
     callee: usize,
     values: &mut [u128],
     stack_top: usize,
-    text: (usize, usize),
 ) -> Result<(), Unwind> {
     let activation = Activation {
         saved_sp: Cell::new(0),
-        text,
         vmctx,
         outcome: Cell::new(None),
         previous: current(),

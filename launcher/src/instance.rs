@@ -1,14 +1,20 @@
 //! Instantiation and calls: the VM context, tables, globals, segments, and entering wasm.
+//!
+//! Imports bind to host functions or, through [`Instance::with_imports`], to what other
+//! instances export ([`crate::linking`]).
 
 use crate::artifact::Artifact;
 use crate::enter::{self, Activation, Unwind};
 use crate::host::HostFunc;
-use crate::memory::LinearMemory;
+use crate::linking::{Extern, Func, Global, Memory, Table};
 use crate::stack::Stack;
 use crate::wasi::WasiCtx;
-use crate::{Error, Trap, Val};
+use crate::{regions, typeids, Error, Trap, Val};
+use std::rc::Rc;
 use std::sync::Arc;
-use wasmpi_abi::artifact::{ConstInit, ElementMode, ExportKind, SegmentOffset, NULL_FUNC};
+use wasmpi_abi::artifact::{
+    ConstInit, ElementMode, ExportKind, Metadata, SegmentOffset, NULL_FUNC,
+};
 use wasmpi_abi::trap::TrapKind;
 use wasmpi_abi::types::ValType;
 use wasmpi_abi::vmctx::{self, VmOffsets};
@@ -16,19 +22,38 @@ use wasmpi_abi::vmctx::{self, VmOffsets};
 /// The state of one instance. The VM context's INSTANCE slot points here, which is how host
 /// functions and builtins reach it.
 pub struct InstanceState {
-    vmctx: Box<[u64]>,
+    /// The VM context, in 16-byte units so global slots are aligned for `v128`.
+    vmctx: Box<[u128]>,
     offsets: VmOffsets,
-    memory: Option<LinearMemory>,
+    memory: Option<Memory>,
     /// WASI state of the program.
     pub(crate) wasi: WasiCtx,
     /// MPI state, created at the first MPI call.
     #[cfg(feature = "mpi")]
     mpi: Option<Box<crate::mpi::Mpi>>,
-    tables: Vec<Vec<usize>>,
+    /// Every table, imported first.
+    tables: Vec<Table>,
+    /// Imported globals (their slots point into these).
+    imported_globals: Vec<Global>,
     dropped_data: Vec<bool>,
     dropped_elements: Vec<bool>,
+    stack: Rc<Stack>,
+    _code: regions::CodeGuard,
     artifact: Arc<Artifact>,
-    stack: Stack,
+}
+
+impl Drop for InstanceState {
+    fn drop(&mut self) {
+        let vmctx = self.vmctx_ptr();
+        for (index, table) in self.tables.iter().enumerate() {
+            // SAFETY: the slot lies inside this VM context (offsets computed for it).
+            let slot = unsafe { vmctx.add(self.offsets.table(index as u32) as usize) };
+            table.detach(slot.cast());
+        }
+        if let Some(memory) = &self.memory {
+            memory.detach(vmctx);
+        }
+    }
 }
 
 /// The state of the instance whose wasm code is running on this thread (innermost), for
@@ -62,33 +87,39 @@ impl InstanceState {
     }
 
     fn write<T: Copy>(&mut self, offset: u32, value: T) {
-        assert!(offset as usize + std::mem::size_of::<T>() <= self.vmctx.len() * 8);
-        // SAFETY: bounds checked above; the VM context is 8-byte aligned and fields are
-        // naturally aligned by the layout in wasmpi_abi::vmctx.
-        unsafe { (self.vmctx_ptr().add(offset as usize) as *mut T).write(value) }
+        assert!(offset as usize + std::mem::size_of::<T>() <= self.vmctx.len() * 16);
+        // SAFETY: bounds checked above.
+        unsafe { (self.vmctx_ptr().add(offset as usize) as *mut T).write_unaligned(value) }
     }
 
     fn read<T: Copy>(&mut self, offset: u32) -> T {
-        assert!(offset as usize + std::mem::size_of::<T>() <= self.vmctx.len() * 8);
+        assert!(offset as usize + std::mem::size_of::<T>() <= self.vmctx.len() * 16);
         // SAFETY: as in `write`.
-        unsafe { (self.vmctx_ptr().add(offset as usize) as *const T).read() }
+        unsafe { (self.vmctx_ptr().add(offset as usize) as *const T).read_unaligned() }
     }
 
     /// The accessible linear memory.
     pub fn memory_slice(&mut self) -> &mut [u8] {
-        match &mut self.memory {
-            Some(memory) => memory.as_mut_slice(),
+        match &self.memory {
+            // SAFETY: the memory's accessible pages are mapped read-write for as long as it
+            // lives (this instance holds it); wasm code and other instances do not run while
+            // the host holds the slice (one thread, wasm suspended).
+            Some(memory) => {
+                let (base, size) = memory.parts();
+                if size == 0 {
+                    return &mut [];
+                }
+                unsafe { std::slice::from_raw_parts_mut(base, size) }
+            }
             None => &mut [],
         }
     }
 
     /// Memory and WASI state at once.
     pub fn memory_and_wasi(&mut self) -> (&mut [u8], &mut WasiCtx) {
-        let memory = match &mut self.memory {
-            Some(memory) => memory.as_mut_slice(),
-            None => &mut [],
-        };
-        (memory, &mut self.wasi)
+        let memory: *mut [u8] = self.memory_slice();
+        // SAFETY: the slice is the linear memory, disjoint from `self.wasi`.
+        (unsafe { &mut *memory }, &mut self.wasi)
     }
 
     /// Grows linear memory by `pages` pages from the host (as `memory.grow` does, keeping the
@@ -96,22 +127,17 @@ impl InstanceState {
     /// of the new, zeroed pages. `None` if there is no memory or it cannot grow that much.
     /// Memory obtained this way belongs to no guest allocator and is never returned.
     pub fn grow_memory(&mut self, pages: u32) -> Option<u64> {
-        let memory = self.memory.as_mut()?;
-        let old_pages = memory.grow(u64::from(pages))?;
-        let size = memory.size() as u64;
-        self.write(vmctx::MEMORY_SIZE, size);
+        let old_pages = self.memory.as_ref()?.grow(u64::from(pages))?;
         Some(old_pages * wasmpi_abi::WASM_PAGE_SIZE)
     }
 
     /// Memory and MPI state, for an MPI trampoline.
     #[cfg(feature = "mpi")]
     pub fn mpi_cx(&mut self) -> crate::mpi::Cx<'_> {
+        let memory: *mut [u8] = self.memory_slice();
         let mpi = self.mpi.get_or_insert_with(Box::default);
-        let memory = match &mut self.memory {
-            Some(memory) => memory.as_mut_slice(),
-            None => &mut [],
-        };
-        crate::mpi::Cx::new(memory, mpi, &mut self.wasi)
+        // SAFETY: the slice is the linear memory, disjoint from the MPI and WASI state.
+        crate::mpi::Cx::new(unsafe { &mut *memory }, mpi, &mut self.wasi)
     }
 
     fn funcref_address(&mut self, func: u32) -> usize {
@@ -121,16 +147,22 @@ impl InstanceState {
         self.vmctx_ptr() as usize + self.offsets.funcref(func) as usize
     }
 
-    fn sync_table(&mut self, index: usize) {
-        let base = self.tables[index].as_ptr() as usize;
-        let len = self.tables[index].len() as u64;
-        let at = self.offsets.table(index as u32);
-        self.write(at + vmctx::TABLE_BASE, base);
-        self.write(at + vmctx::TABLE_LEN, len);
+    /// Where global `index`'s value is.
+    fn global_ptr(&mut self, index: u32) -> *mut u128 {
+        match self.imported_globals.get(index as usize) {
+            Some(global) => global.value,
+            // SAFETY: the slot lies inside the VM context (offsets computed for it).
+            None => unsafe {
+                self.vmctx_ptr()
+                    .add(self.offsets.global(index) as usize)
+                    .cast()
+            },
+        }
     }
 
     fn global_value(&mut self, index: u32) -> u128 {
-        self.read::<u128>(self.offsets.global(index))
+        // SAFETY: a VM context slot, or an imported global kept alive by its exporter.
+        unsafe { self.global_ptr(index).read() }
     }
 
     fn eval(&mut self, init: ConstInit) -> u128 {
@@ -160,48 +192,186 @@ pub struct Instance {
     state: Box<InstanceState>,
 }
 
-/// Finds a host function for every import, or lists all that are missing.
-fn resolve_imports(artifact: &Artifact, host: &[HostFunc]) -> Result<Vec<usize>, Error> {
-    let meta = artifact.metadata();
+/// What each import of a module is bound to.
+struct Links {
+    funcs: Vec<vmctx::FuncRef>,
+    globals: Vec<Global>,
+    tables: Vec<Table>,
+    memory: Option<Memory>,
+}
+
+fn type_list(types: &[ValType]) -> String {
+    types
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Binds every import: to what `resolve` provides, else (functions) to a host function.
+/// Imported functions get `vmctx: 0` for host functions, to be filled with the importer's.
+fn link(
+    meta: &Metadata,
+    host: &[HostFunc],
+    resolve: &dyn Fn(&str, &str) -> Option<Extern>,
+) -> Result<Links, Error> {
     let mut missing = Vec::new();
-    let mut codes = Vec::with_capacity(meta.imports.len());
+    let mut other_missing = Vec::new();
+    let incompatible = |module: &str, name: &str, why: String| {
+        Error::Link(format!(
+            "incompatible import type for {module}.{name}: {why}"
+        ))
+    };
+    let mut funcs = Vec::with_capacity(meta.imports.len());
     for import in &meta.imports {
         let ty = &meta.types[import.type_index as usize];
+        let type_id = typeids::intern(ty);
+        match resolve(&import.module, &import.name) {
+            Some(Extern::Func(func)) if func.funcref.type_id == type_id => {
+                funcs.push(func.funcref);
+                continue;
+            }
+            Some(Extern::Func(func)) => {
+                let actual = typeids::lookup(func.funcref.type_id)
+                    .map_or_else(|| "?".to_string(), |t| t.to_string());
+                return Err(incompatible(
+                    &import.module,
+                    &import.name,
+                    format!("expected a function of type {ty}, got {actual}"),
+                ));
+            }
+            Some(_) => {
+                return Err(incompatible(
+                    &import.module,
+                    &import.name,
+                    "expected a function".to_string(),
+                ))
+            }
+            None => {}
+        }
         match host
             .iter()
             .find(|h| h.module == import.module && h.name == import.name)
         {
             Some(h) if h.params == ty.params.as_slice() && h.results == ty.results.as_slice() => {
-                codes.push(h.code)
+                funcs.push(vmctx::FuncRef {
+                    code: h.code,
+                    vmctx: 0,
+                    type_id,
+                    _pad: 0,
+                })
             }
             Some(h) => {
                 return Err(Error::Link(format!(
                     "import {}.{} has type {ty}, but wasmpi provides it with type ({}) -> ({})",
                     import.module,
                     import.name,
-                    h.params
-                        .iter()
-                        .map(|t| t.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    h.results
-                        .iter()
-                        .map(|t| t.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    type_list(h.params),
+                    type_list(h.results),
                 )))
             }
             None => missing.push(format!("{}.{}", import.module, import.name)),
         }
     }
-    if missing.is_empty() {
-        Ok(codes)
-    } else {
-        Err(Error::Link(format!(
+    let mut globals = Vec::with_capacity(meta.global_imports.len());
+    for import in &meta.global_imports {
+        match resolve(&import.module, &import.name) {
+            Some(Extern::Global(g)) if g.ty == import.ty && g.mutable == import.mutable => {
+                globals.push(g)
+            }
+            Some(_) => {
+                return Err(incompatible(
+                    &import.module,
+                    &import.name,
+                    format!(
+                        "expected a{} global of type {}",
+                        if import.mutable {
+                            " mutable"
+                        } else {
+                            "n immutable"
+                        },
+                        import.ty
+                    ),
+                ))
+            }
+            None => other_missing.push(format!(
+                "global `{}.{}`, which wasmpi does not provide",
+                import.module, import.name
+            )),
+        }
+    }
+    let mut tables = Vec::with_capacity(meta.table_imports.len());
+    for import in &meta.table_imports {
+        let want = import.table;
+        match resolve(&import.module, &import.name) {
+            Some(Extern::Table(t))
+                if t.len() >= want.min
+                    && want.max.is_none_or(|max| t.max().is_some_and(|m| m <= max)) =>
+            {
+                tables.push(t)
+            }
+            Some(_) => {
+                return Err(incompatible(
+                    &import.module,
+                    &import.name,
+                    format!("expected a table of at least {} entries (maximum {:?})", want.min, want.max),
+                ))
+            }
+            None => other_missing.push(format!(
+                "table `{}.{}`, which wasmpi does not provide: link the module so it defines its own table",
+                import.module, import.name
+            )),
+        }
+    }
+    let mut memory = None;
+    if let Some(import) = &meta.memory_import {
+        let want = import.memory;
+        match resolve(&import.module, &import.name) {
+            Some(Extern::Memory(m))
+                if m.pages() >= want.min_pages
+                    && want
+                        .max_pages
+                        .is_none_or(|max| m.max().is_some_and(|m| m <= max)) =>
+            {
+                memory = Some(m)
+            }
+            Some(_) => {
+                return Err(incompatible(
+                    &import.module,
+                    &import.name,
+                    format!(
+                        "expected a memory of at least {} pages (maximum {:?})",
+                        want.min_pages, want.max_pages
+                    ),
+                ))
+            }
+            None => other_missing.push(format!(
+                "memory `{}.{}`, which wasmpi does not provide: link without --import-memory so the module defines its own memory",
+                import.module, import.name
+            )),
+        }
+    }
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!(
             "the module imports functions wasmpi does not provide: {}",
             missing.join(", ")
-        )))
+        ));
     }
+    problems.extend(
+        other_missing
+            .into_iter()
+            .map(|m| format!("the module imports {m}")),
+    );
+    if !problems.is_empty() {
+        return Err(Error::Link(problems.join("; ")));
+    }
+    Ok(Links {
+        funcs,
+        globals,
+        tables,
+        memory,
+    })
 }
 
 impl Instance {
@@ -212,64 +382,88 @@ impl Instance {
         host: &[HostFunc],
         wasi: WasiCtx,
     ) -> Result<Instance, Error> {
+        // SAFETY: no import comes from another instance.
+        unsafe { Instance::with_imports(artifact, host, wasi, &|_, _| None) }
+    }
+
+    /// Instantiates `artifact`, binding each import to what `resolve(module, name)` returns,
+    /// or, for functions it does not provide, to the `host` function of that name. Imports
+    /// are checked against their declared types (functions by signature, globals by type and
+    /// mutability, tables and memories by limits).
+    ///
+    /// # Safety
+    /// Functions and globals from [`Instance::export`] point into the exporting instance:
+    /// every instance whose exports `resolve` returns must outlive the new instance, and any
+    /// instance that may end up holding references to its functions (through shared tables
+    /// or calls) must not be used after it is dropped.
+    pub unsafe fn with_imports(
+        artifact: Arc<Artifact>,
+        host: &[HostFunc],
+        wasi: WasiCtx,
+        resolve: &dyn Fn(&str, &str) -> Option<Extern>,
+    ) -> Result<Instance, Error> {
         crate::signals::ensure_installed();
-        let import_codes = resolve_imports(&artifact, host)?;
         let meta = artifact.metadata();
+        let links = link(meta, host, resolve)?;
         let offsets = VmOffsets::new(
+            meta.types.len() as u32,
             meta.num_funcs(),
-            meta.tables.len() as u32,
-            meta.globals.len() as u32,
+            meta.num_tables(),
+            meta.num_globals(),
         );
-        let memory = match meta.memory {
-            Some(plan) => Some(
-                LinearMemory::new(plan.min_pages, plan.max_pages)
-                    .map_err(|e| Error::Resource(e.to_string()))?,
-            ),
-            None => None,
+        let memory = match (links.memory, meta.memory) {
+            (Some(imported), _) => Some(imported),
+            (None, Some(plan)) => Some(Memory::new(plan.min_pages, plan.max_pages)?),
+            (None, None) => None,
         };
-        let stack = Stack::new(crate::stack::DEFAULT_SIZE)
+        let mut tables = links.tables;
+        for plan in &meta.tables {
+            tables.push(Table::new(plan.min, plan.max)?);
+        }
+        let stack = crate::stack::for_this_thread()
             .map_err(|e| Error::Resource(format!("cannot allocate the wasm stack: {e}")))?;
         let mut state = Box::new(InstanceState {
-            vmctx: vec![0u64; (offsets.size() as usize).div_ceil(8)].into_boxed_slice(),
+            vmctx: vec![0u128; (offsets.size() as usize).div_ceil(16)].into_boxed_slice(),
             offsets,
             memory,
             wasi,
             #[cfg(feature = "mpi")]
             mpi: None,
-            tables: meta
-                .tables
-                .iter()
-                .map(|t| vec![0usize; t.min as usize])
-                .collect(),
+            tables,
+            imported_globals: links.globals,
             dropped_data: vec![false; meta.data.len()],
             dropped_elements: vec![false; meta.elements.len()],
-            artifact: artifact.clone(),
             stack,
+            _code: regions::register_code(&artifact),
+            artifact: artifact.clone(),
         });
+        let vmctx = state.vmctx_ptr();
         let state_ptr: *mut InstanceState = &mut *state;
         state.write(vmctx::INSTANCE, state_ptr as usize);
         if let Some(memory) = &state.memory {
-            let (base, size) = (memory.base() as usize, memory.size() as u64);
-            state.write(vmctx::MEMORY_BASE, base);
-            state.write(vmctx::MEMORY_SIZE, size);
+            memory.attach(vmctx);
+        }
+        for (index, table) in state.tables.iter().enumerate() {
+            // SAFETY: the slot lies inside the VM context (offsets computed for it).
+            let slot = unsafe { vmctx.add(offsets.table(index as u32) as usize) };
+            table.attach(slot.cast());
         }
         let limit = state.stack.limit();
         state.write(vmctx::STACK_LIMIT, limit);
         for (builtin, code) in crate::builtins::table() {
             state.write(vmctx::builtin_offset(builtin), code);
         }
-        let text = artifact.text().as_ptr() as usize;
-        for (index, code) in import_codes.iter().enumerate() {
-            let type_index = meta.imports[index].type_index;
-            state.write(
-                offsets.funcref(index as u32),
-                vmctx::FuncRef {
-                    code: *code,
-                    type_index,
-                    _pad: 0,
-                },
-            );
+        let type_ids: Vec<u32> = meta.types.iter().map(typeids::intern).collect();
+        for (index, id) in type_ids.iter().enumerate() {
+            state.write(offsets.type_id(index as u32), *id);
         }
+        for (index, mut funcref) in links.funcs.into_iter().enumerate() {
+            if funcref.vmctx == 0 {
+                funcref.vmctx = vmctx as usize;
+            }
+            state.write(offsets.funcref(index as u32), funcref);
+        }
+        let text = artifact.text().as_ptr() as usize;
         for (defined, func) in meta.functions.iter().enumerate() {
             let index = (meta.imports.len() + defined) as u32;
             let code = text + func.code.offset as usize;
@@ -277,18 +471,41 @@ impl Instance {
                 offsets.funcref(index),
                 vmctx::FuncRef {
                     code,
-                    type_index: func.type_index,
+                    vmctx: vmctx as usize,
+                    type_id: type_ids[func.type_index as usize],
                     _pad: 0,
                 },
             );
         }
-        for (index, global) in meta.globals.iter().enumerate() {
+        for index in 0..meta.global_imports.len() {
+            let pointer = state.imported_globals[index].value as usize;
+            state.write(offsets.global(index as u32), pointer);
+        }
+        for (defined, global) in meta.globals.iter().enumerate() {
             let value = state.eval(global.init);
-            state.write(offsets.global(index as u32), value);
+            let index = (meta.global_imports.len() + defined) as u32;
+            state.write(offsets.global(index), value);
         }
-        for index in 0..meta.tables.len() {
-            state.sync_table(index);
+        let imports_tables = !meta.table_imports.is_empty();
+        let mut instance = Instance { state };
+        match instance.initialize() {
+            Ok(()) => Ok(instance),
+            Err(e) => {
+                // Segments written before the failure stay in imported tables, and may
+                // reference this instance's functions: keep it alive for them.
+                if imports_tables {
+                    std::mem::forget(instance);
+                }
+                Err(e)
+            }
         }
+    }
+
+    /// Applies the segments and runs the start function.
+    fn initialize(&mut self) -> Result<(), Error> {
+        let artifact = self.state.artifact.clone();
+        let meta = artifact.metadata();
+        let state = &mut self.state;
         for (index, segment) in meta.elements.iter().enumerate() {
             match segment.mode {
                 ElementMode::Active { table, offset } => {
@@ -298,16 +515,20 @@ impl Instance {
                         .iter()
                         .map(|&f| state.funcref_address(f))
                         .collect();
-                    let slots = state
-                        .tables
-                        .get_mut(table as usize)
-                        .and_then(|t| {
-                            t.get_mut(start as usize..(start as usize).checked_add(refs.len())?)
+                    let table = state.tables.get(table as usize).ok_or_else(|| {
+                        Error::Instantiate("element segment for a missing table".into())
+                    })?;
+                    table
+                        .with(|elements| {
+                            let slots = elements.get_mut(
+                                start as usize..(start as usize).checked_add(refs.len())?,
+                            )?;
+                            slots.copy_from_slice(&refs);
+                            Some(())
                         })
                         .ok_or_else(|| {
                             Error::Instantiate("element segment does not fit in its table".into())
                         })?;
-                    slots.copy_from_slice(&refs);
                     state.dropped_elements[index] = true;
                 }
                 ElementMode::Declared => state.dropped_elements[index] = true,
@@ -330,11 +551,10 @@ impl Instance {
                 state.dropped_data[index] = true;
             }
         }
-        let mut instance = Instance { state };
         if let Some(start) = meta.start {
-            instance.call_index(start, &[])?;
+            self.call_index(start, &[])?;
         }
-        Ok(instance)
+        Ok(())
     }
 
     /// The artifact this instance runs.
@@ -357,16 +577,64 @@ impl Instance {
         self.export_func(name).is_some()
     }
 
-    fn export_func(&self, name: &str) -> Option<u32> {
+    fn export_kind(&self, name: &str) -> Option<ExportKind> {
         self.state
             .artifact
             .metadata()
             .exports
             .iter()
-            .find_map(|e| match e.kind {
-                ExportKind::Func(index) if e.name == name => Some(index),
-                _ => None,
-            })
+            .find(|e| e.name == name)
+            .map(|e| e.kind)
+    }
+
+    fn export_func(&self, name: &str) -> Option<u32> {
+        match self.export_kind(name)? {
+            ExportKind::Func(index) => Some(index),
+            _ => None,
+        }
+    }
+
+    /// What the module exports as `name`, for other instances to import (see
+    /// [`Instance::with_imports`] for how long it may be used).
+    pub fn export(&mut self, name: &str) -> Option<Extern> {
+        Some(match self.export_kind(name)? {
+            ExportKind::Func(index) => {
+                let at = self.state.offsets.funcref(index);
+                Extern::Func(Func {
+                    funcref: self.state.read(at),
+                })
+            }
+            ExportKind::Global(index) => Extern::Global(self.global_handle(index)?),
+            ExportKind::Table(index) => {
+                Extern::Table(self.state.tables.get(index as usize)?.clone())
+            }
+            ExportKind::Memory(_) => Extern::Memory(self.state.memory.clone()?),
+        })
+    }
+
+    fn global_handle(&mut self, index: u32) -> Option<Global> {
+        if let Some(imported) = self.state.imported_globals.get(index as usize) {
+            return Some(imported.clone());
+        }
+        let artifact = self.state.artifact.clone();
+        let meta = artifact.metadata();
+        let defined = meta
+            .globals
+            .get(index as usize - meta.global_imports.len())?;
+        Some(Global {
+            value: self.state.global_ptr(index),
+            ty: defined.ty,
+            mutable: defined.mutable,
+            _storage: None,
+        })
+    }
+
+    /// The value of the global the module exports as `name`.
+    pub fn global(&mut self, name: &str) -> Option<Val> {
+        match self.export_kind(name)? {
+            ExportKind::Global(index) => Some(self.global_handle(index)?.get()),
+            _ => None,
+        }
     }
 
     /// Calls the exported function `name` with `args`.
@@ -397,8 +665,7 @@ impl InstanceState {
         let entry = self
             .tables
             .first()
-            .and_then(|t| t.get(pointer as usize))
-            .copied()
+            .and_then(|t| t.get(pointer))
             .unwrap_or(0);
         if entry == 0 {
             return Err(Error::Call(format!(
@@ -439,11 +706,16 @@ impl InstanceState {
         crate::signals::ensure_installed();
         let artifact = self.artifact.clone();
         let meta = artifact.metadata();
-        let type_index = callee.type_index;
-        let ty = meta
-            .types
-            .get(type_index as usize)
-            .ok_or_else(|| Error::Call(format!("`{name}` has no valid type")))?;
+        // Any entry trampoline for the callee's type will do: find this artifact's, by the
+        // type ids in our VM context (no lock on the registry for every call).
+        let type_index = (0..meta.types.len())
+            .find(|&i| self.read::<u32>(self.offsets.type_id(i as u32)) == callee.type_id)
+            .ok_or_else(|| {
+                let ty = typeids::lookup(callee.type_id)
+                    .map_or_else(|| "?".to_string(), |t| t.to_string());
+                Error::Call(format!("`{name}` has type {ty}, unknown to this module"))
+            })?;
+        let ty = &meta.types[type_index];
         let arg_types: Vec<ValType> = args.iter().map(Val::ty).collect();
         if arg_types != ty.params {
             return Err(Error::Call(format!(
@@ -454,25 +726,16 @@ impl InstanceState {
         for (slot, arg) in values.iter_mut().zip(args) {
             *slot = arg.to_bits();
         }
-        let text = artifact.text();
-        let text_range = (text.as_ptr() as usize, text.as_ptr() as usize + text.len());
-        let trampoline = text_range.0 + meta.trampolines[type_index as usize].offset as usize;
+        let trampoline =
+            artifact.text().as_ptr() as usize + meta.trampolines[type_index].offset as usize;
         let nested = !enter::current().is_null();
         let stack_top = if nested { 0 } else { self.stack.top() };
-        let vmctx = self.vmctx_ptr();
-        // SAFETY: the trampoline was compiled for `ty`, the callee's type index is `ty`'s,
-        // `values` has a slot for every parameter and result, and vmctx is this instance's
-        // fully initialized VM context.
-        let outcome = unsafe {
-            enter::call_wasm(
-                trampoline,
-                vmctx,
-                callee.code,
-                &mut values,
-                stack_top,
-                text_range,
-            )
-        };
+        let vmctx = callee.vmctx as *mut u8;
+        // SAFETY: the trampoline was compiled for `ty`, the callee's type id is `ty`'s,
+        // `values` has a slot for every parameter and result, and vmctx is the callee's
+        // fully initialized VM context (this instance's, or a live linked instance's).
+        let outcome =
+            unsafe { enter::call_wasm(trampoline, vmctx, callee.code, &mut values, stack_top) };
         match outcome {
             Ok(()) => Ok(ty
                 .results
@@ -502,34 +765,31 @@ fn trap_at(artifact: &Artifact, kind: TrapKind, offset: u32) -> Trap {
     }
 }
 
-/// Decides whether a fault at `pc` (accessing `fault`) is a trap of the running wasm code.
+/// Decides whether a fault at `pc` (accessing `fault`) is a trap of wasm code running on
+/// this thread (in any live instance: calls can cross instances).
 pub fn classify_fault(
     activation: &Activation,
     signal: libc::c_int,
     pc: usize,
     fault: usize,
 ) -> Option<Unwind> {
-    // SAFETY: the activation's vmctx belongs to the instance that is running on this thread.
+    // SAFETY: the activation's vmctx belongs to a live instance running on this thread.
     let state = unsafe { &*state_of(activation.vmctx) };
-    let (guard_start, guard_end) = state.stack.guard();
-    let in_stack_guard = (guard_start..guard_end).contains(&fault);
-    let memory_fault = matches!(signal, libc::SIGSEGV | libc::SIGBUS);
-    let in_memory = state.memory.as_ref().is_some_and(|m| m.contains(fault));
-    if let Some((kind, offset)) = crate::signals::trap_for(pc, activation.text, |offset| {
-        state.artifact.metadata().trap_at(offset).map(|t| t.kind)
-    }) {
+    let site = regions::site(pc);
+    if let Some(regions::Site {
+        trap: Some(kind),
+        offset,
+    }) = site
+    {
         return Some(Unwind::Trap(kind, offset));
     }
-    let in_text = (activation.text.0..activation.text.1).contains(&pc);
-    let offset = if in_text {
-        (pc - activation.text.0) as u32
-    } else {
-        u32::MAX
-    };
-    if memory_fault && in_stack_guard {
+    let offset = site.as_ref().map_or(u32::MAX, |s| s.offset);
+    let (guard_start, guard_end) = state.stack.guard();
+    let memory_fault = matches!(signal, libc::SIGSEGV | libc::SIGBUS);
+    if memory_fault && (guard_start..guard_end).contains(&fault) {
         return Some(Unwind::Trap(TrapKind::StackOverflow, offset));
     }
-    if memory_fault && in_memory && in_text {
+    if memory_fault && site.is_some() && regions::in_memory(fault) {
         return Some(Unwind::Trap(TrapKind::MemoryOutOfBounds, offset));
     }
     None
@@ -606,19 +866,11 @@ pub(crate) mod ops {
     }
 
     pub fn table_grow(state: &mut InstanceState, table: u32, init: usize, delta: u32) -> i32 {
-        let max = state.artifact.metadata().tables[table as usize]
-            .max
-            .unwrap_or(u32::MAX);
-        let elements = &mut state.tables[table as usize];
-        let old = elements.len();
-        match (old as u64).checked_add(u64::from(delta)) {
-            Some(new) if new <= u64::from(max) && new <= 10_000_000 => {
-                elements.resize(new as usize, init);
-                state.sync_table(table as usize);
-                old as i32
-            }
-            _ => -1,
-        }
+        state
+            .tables
+            .get(table as usize)
+            .and_then(|t| t.grow(delta, init))
+            .map_or(-1, |old| old as i32)
     }
 
     pub fn table_copy(
@@ -629,18 +881,31 @@ pub(crate) mod ops {
         src: u32,
         len: u32,
     ) -> bool {
-        let (dst_len, src_len) = (
-            state.tables[dst_table as usize].len(),
-            state.tables[src_table as usize].len(),
-        );
-        if !in_bounds(dst, len, dst_len) || !in_bounds(src, len, src_len) {
+        let (Some(to), Some(from)) = (
+            state.tables.get(dst_table as usize),
+            state.tables.get(src_table as usize),
+        ) else {
             return false;
+        };
+        let copy = |to: &mut [usize], from: &[usize]| {
+            if !in_bounds(dst, len, to.len()) || !in_bounds(src, len, from.len()) {
+                return false;
+            }
+            to[dst as usize..(dst + len) as usize]
+                .copy_from_slice(&from[src as usize..(src + len) as usize]);
+            true
+        };
+        if to.same(from) {
+            to.with(|elements| {
+                if !in_bounds(dst, len, elements.len()) || !in_bounds(src, len, elements.len()) {
+                    return false;
+                }
+                elements.copy_within(src as usize..(src + len) as usize, dst as usize);
+                true
+            })
+        } else {
+            to.with_two(from, |to, from| copy(to, from))
         }
-        let source: Vec<usize> =
-            state.tables[src_table as usize][src as usize..(src + len) as usize].to_vec();
-        state.tables[dst_table as usize][dst as usize..(dst + len) as usize]
-            .copy_from_slice(&source);
-        true
     }
 
     pub fn table_fill(
@@ -650,12 +915,16 @@ pub(crate) mod ops {
         value: usize,
         len: u32,
     ) -> bool {
-        let elements = &mut state.tables[table as usize];
-        if !in_bounds(dst, len, elements.len()) {
+        let Some(table) = state.tables.get(table as usize) else {
             return false;
-        }
-        elements[dst as usize..(dst + len) as usize].fill(value);
-        true
+        };
+        table.with(|elements| {
+            if !in_bounds(dst, len, elements.len()) {
+                return false;
+            }
+            elements[dst as usize..(dst + len) as usize].fill(value);
+            true
+        })
     }
 
     pub fn table_init(
@@ -675,17 +944,23 @@ pub(crate) mod ops {
         } else {
             &info.funcs
         };
-        if !in_bounds(src, len, funcs.len())
-            || !in_bounds(dst, len, state.tables[table as usize].len())
-        {
+        if !in_bounds(src, len, funcs.len()) {
             return false;
         }
         let refs: Vec<usize> = funcs[src as usize..(src + len) as usize]
             .iter()
             .map(|&f| state.funcref_address(f))
             .collect();
-        state.tables[table as usize][dst as usize..(dst + len) as usize].copy_from_slice(&refs);
-        true
+        let Some(table) = state.tables.get(table as usize) else {
+            return false;
+        };
+        table.with(|elements| {
+            if !in_bounds(dst, len, elements.len()) {
+                return false;
+            }
+            elements[dst as usize..(dst + len) as usize].copy_from_slice(&refs);
+            true
+        })
     }
 
     pub fn elem_drop(state: &mut InstanceState, segment: u32) {

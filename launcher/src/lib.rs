@@ -21,17 +21,21 @@ mod enter;
 pub mod guest;
 pub mod host;
 mod instance;
+pub mod linking;
 pub mod memory;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 pub mod perfmap;
+mod regions;
 pub mod resolve;
 mod signals;
 pub mod stack;
+mod typeids;
 pub mod wasi;
 
 pub use artifact::Artifact;
 pub use instance::Instance;
+pub use linking::{Extern, Global, Memory, Table};
 use wasmpi_abi::trap::TrapKind;
 use wasmpi_abi::types::ValType;
 
@@ -75,7 +79,7 @@ impl Val {
         }
     }
 
-    fn to_bits(self) -> u128 {
+    pub(crate) fn to_bits(self) -> u128 {
         match self {
             Val::I32(v) => v as u32 as u128,
             Val::I64(v) => v as u64 as u128,
@@ -86,7 +90,7 @@ impl Val {
         }
     }
 
-    fn from_bits(ty: ValType, bits: u128) -> Val {
+    pub(crate) fn from_bits(ty: ValType, bits: u128) -> Val {
         match ty {
             ValType::I32 => Val::I32(bits as u32 as i32),
             ValType::I64 => Val::I64(bits as u64 as i64),

@@ -2,14 +2,13 @@
 //!
 //! Compiled code traps by faulting: `ud2`/`udf` for explicit traps, a guard-page access for
 //! out-of-bounds memory, a hardware divide fault on x86-64. The handler looks the faulting
-//! instruction up in the artifact's trap table; if it is a trap site of the running module it
-//! records the trap and resumes the thread at `wasmpi_unwind`, which returns from the call
-//! that entered wasm. Faults anywhere else are not ours: the default action is restored so
+//! instruction up in the trap tables of the artifacts of this thread's live instances
+//! ([`crate::regions`]); if it is a trap site it records the trap and resumes the thread at
+//! `wasmpi_unwind`, which returns from the call that entered wasm. Faults anywhere else are not ours: the default action is restored so
 //! the process crashes as it would have without us.
 
 use crate::enter;
 use std::sync::Once;
-use wasmpi_abi::trap::TrapKind;
 
 const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
 const ALT_STACK_SIZE: usize = 64 << 10;
@@ -73,19 +72,6 @@ extern "C" fn handler(signal: libc::c_int, info: *mut libc::siginfo_t, context: 
         // Not a wasm trap: let the default action (usually a core dump) happen.
         libc::signal(signal, libc::SIG_DFL);
     }
-}
-
-/// Maps an address in `text` to its trap kind, given the running module's trap table lookup.
-pub fn trap_for(
-    pc: usize,
-    text: (usize, usize),
-    lookup: impl Fn(u32) -> Option<TrapKind>,
-) -> Option<(TrapKind, u32)> {
-    if !(text.0..text.1).contains(&pc) {
-        return None;
-    }
-    let offset = (pc - text.0) as u32;
-    lookup(offset).map(|kind| (kind, offset))
 }
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]

@@ -5,8 +5,14 @@
 //! limit stored in the VM context and traps with "call stack exhausted" otherwise. The limit
 //! leaves [`HOST_RESERVE`] bytes free above the guard for host functions (WASI, MPI) that
 //! wasm calls, which run on the same stack.
+//!
+//! All instances of a thread share one stack ([`for_this_thread`]): a call into another
+//! instance's function (an import from it, or a shared table entry) keeps running on the
+//! caller's stack, and the callee's prologue compares against its own VM context's limit,
+//! so every instance of the thread must have the same one.
 
 use rustix::mm::{self, MapFlags, MprotectFlags, ProtFlags};
+use std::rc::Rc;
 
 /// Default size of the wasm stack.
 pub const DEFAULT_SIZE: usize = 16 << 20;
@@ -63,4 +69,22 @@ impl Drop for Stack {
         // SAFETY: unmapping exactly our mapping; no wasm code runs on it any more.
         let _ = unsafe { mm::munmap(self.base.cast(), self.len) };
     }
+}
+
+thread_local! {
+    static THREAD_STACK: std::cell::RefCell<Option<Rc<Stack>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The wasm stack of this thread, allocated with [`DEFAULT_SIZE`] at first use. Instances
+/// keep a reference, so it lives as long as the last instance of the thread.
+pub fn for_this_thread() -> rustix::io::Result<Rc<Stack>> {
+    THREAD_STACK.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if let Some(stack) = &*slot {
+            return Ok(stack.clone());
+        }
+        let stack = Rc::new(Stack::new(DEFAULT_SIZE)?);
+        *slot = Some(stack.clone());
+        Ok(stack)
+    })
 }

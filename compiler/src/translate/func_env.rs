@@ -4,9 +4,12 @@
 //! plus offset can leave the reservation and Cranelift elides every bounds check; the base
 //! is loaded `readonly` because the memory never moves, letting Cranelift hoist it out of
 //! loops. Calls to defined functions are direct (`colocated`, resolved by the compiler's
-//! linker); calls to imports and through tables load a [`wasmpi_abi::vmctx::FuncRef`] from
-//! the VM context. Operations that need the runtime (`memory.grow`, bulk memory, table
-//! growth) call a builtin through the VM context and trap at the call site on failure.
+//! linker); calls to imports and through tables load a [`wasmpi_abi::vmctx::FuncRef`] and
+//! pass the VM context it names (an import may be another instance's function).
+//! `call_indirect` compares the entry's process-wide type id with the expected type's id,
+//! read from the VM context. Imported globals are reached through the pointer in their slot.
+//! Operations that need the runtime (`memory.grow`, bulk memory, table growth) call a
+//! builtin through the VM context and trap at the call site on failure.
 
 use super::{clif_type, ModuleTranslation};
 use cranelift_codegen::cursor::FuncCursor;
@@ -82,8 +85,9 @@ impl<'m, 'data> FuncEnv<'m, 'data> {
     }
 
     fn table_is_fixed(&self, table: TableIndex) -> bool {
-        let plan = self.module.tables[table.as_u32() as usize];
-        plan.max == Some(plan.min)
+        self.module
+            .table_plan(table.as_u32())
+            .is_some_and(|plan| plan.max == Some(plan.min))
     }
 
     /// Loads a table's base and length.
@@ -229,10 +233,32 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
         func: &mut ir::Function,
         index: GlobalIndex,
     ) -> WasmResult<GlobalVariable> {
-        let gv = self.vmctx_gv(func);
-        let ty = clif_type(self.module.globals[index.as_u32() as usize].ty);
-        let offset = Offset32::new(self.offsets.global(index.as_u32()) as i32);
-        Ok(GlobalVariable::Memory { gv, offset, ty })
+        let vmctx = self.vmctx_gv(func);
+        let (ty, imported) = self
+            .module
+            .global_type(index.as_u32())
+            .ok_or_else(|| WasmError::User("internal error: no such global".into()))?;
+        let slot = Offset32::new(self.offsets.global(index.as_u32()) as i32);
+        let ty = clif_type(ty);
+        if !imported {
+            return Ok(GlobalVariable::Memory {
+                gv: vmctx,
+                offset: slot,
+                ty,
+            });
+        }
+        // An imported global's slot points at the value, wherever the exporter keeps it.
+        let gv = func.create_global_value(ir::GlobalValueData::Load {
+            base: vmctx,
+            offset: slot,
+            global_type: I64,
+            flags: vm_readonly(),
+        });
+        Ok(GlobalVariable::Memory {
+            gv,
+            offset: Offset32::new(0),
+            ty,
+        })
     }
 
     fn heaps(&self) -> &PrimaryMap<Heap, HeapData> {
@@ -249,7 +275,7 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
         });
         let plan = self
             .module
-            .memory
+            .memory_plan()
             .ok_or_else(|| WasmError::User("memory access without a memory".into()))?;
         Ok(self.heaps.push(HeapData {
             base,
@@ -309,9 +335,18 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
         if callee_index.as_u32() >= self.module.num_imports() {
             return Ok(builder.ins().call(callee, &args));
         }
-        // Imports are bound at load time: call through their FuncRef in the VM context.
-        let at = self.offsets.funcref(callee_index.as_u32()) + vmctx::FUNCREF_CODE;
-        let code = builder.ins().load(I64, vm_readonly(), vmctx, at as i32);
+        // Imports are bound at load time: call through their FuncRef in the VM context, with
+        // the VM context it names (the exporter's, or ours for host functions).
+        let at = self.offsets.funcref(callee_index.as_u32());
+        let code = builder
+            .ins()
+            .load(I64, vm_readonly(), vmctx, (at + vmctx::FUNCREF_CODE) as i32);
+        args[0] = builder.ins().load(
+            I64,
+            vm_readonly(),
+            vmctx,
+            (at + vmctx::FUNCREF_VMCTX) as i32,
+        );
         let sig = builder.func.dfg.ext_funcs[callee].signature;
         Ok(builder.ins().call_indirect(sig, code, &args))
     }
@@ -334,15 +369,24 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
         let actual = pos
             .ins()
             .load(I32, vm_flags(), funcref, vmctx::FUNCREF_TYPE as i32);
-        let mismatch = pos
-            .ins()
-            .icmp_imm(IntCC::NotEqual, actual, i64::from(expected));
+        // Type ids are process-wide (the entry may come from another instance): the
+        // expected type's id is in our VM context.
+        let expected = pos.ins().load(
+            I32,
+            vm_readonly(),
+            vmctx,
+            self.offsets.type_id(expected) as i32,
+        );
+        let mismatch = pos.ins().icmp(IntCC::NotEqual, actual, expected);
         pos.ins().trapnz(mismatch, TrapCode::BadSignature);
         let code = pos
             .ins()
             .load(I64, vm_flags(), funcref, vmctx::FUNCREF_CODE as i32);
+        let callee_vmctx = pos
+            .ins()
+            .load(I64, vm_flags(), funcref, vmctx::FUNCREF_VMCTX as i32);
         let mut args = Vec::with_capacity(call_args.len() + 1);
-        args.push(vmctx);
+        args.push(callee_vmctx);
         args.extend_from_slice(call_args);
         Ok(Some(builder.ins().call_indirect(sig_ref, code, &args)))
     }

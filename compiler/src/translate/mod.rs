@@ -25,8 +25,8 @@ use cranelift_wasm::{
 };
 use std::collections::HashMap;
 use wasmpi_abi::artifact::{
-    ConstInit, ElementMode, ElementSegment, Export, ExportKind, FuncImport, GlobalPlan, MemoryPlan,
-    SegmentOffset, TablePlan, NULL_FUNC,
+    ConstInit, ElementMode, ElementSegment, Export, ExportKind, FuncImport, GlobalImport,
+    GlobalPlan, MemoryImport, MemoryPlan, SegmentOffset, TableImport, TablePlan, NULL_FUNC,
 };
 use wasmpi_abi::types::{FuncType, ValType};
 use wasmpi_abi::vmctx::VmOffsets;
@@ -70,11 +70,17 @@ pub struct ModuleTranslation<'data> {
     pub imports: Vec<FuncImport>,
     /// Function index → wasm type index (imports first).
     pub func_types: Vec<TypeIndex>,
-    /// Tables.
+    /// Imported tables (table indices `0..table_imports.len()`).
+    pub table_imports: Vec<TableImport>,
+    /// Defined tables.
     pub tables: Vec<TablePlan>,
-    /// The memory.
+    /// The imported memory.
+    pub memory_import: Option<MemoryImport>,
+    /// The defined memory.
     pub memory: Option<MemoryPlan>,
-    /// Globals.
+    /// Imported globals (global indices `0..global_imports.len()`).
+    pub global_imports: Vec<GlobalImport>,
+    /// Defined globals.
     pub globals: Vec<GlobalPlan>,
     /// Exports.
     pub exports: Vec<Export>,
@@ -90,8 +96,6 @@ pub struct ModuleTranslation<'data> {
     pub bodies: Vec<PendingBody<'data>>,
     /// Wasm signatures of the types, for Cranelift.
     wasm_types: Vec<WasmFuncType>,
-    /// Cranelift `global.set` is unsupported for imported globals: record their names for the error.
-    unsupported_import: Option<String>,
 }
 
 /// Parses and validates a module's declarations. Function bodies are validated later, as
@@ -106,9 +110,6 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleTranslation<'_>, String> {
     }
     let mut translation = ModuleTranslation::default();
     cranelift_wasm::translate_module(wasm, &mut translation).map_err(|e| describe(&e))?;
-    if let Some(what) = translation.unsupported_import.take() {
-        return Err(what);
-    }
     Ok(translation)
 }
 
@@ -116,7 +117,11 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleTranslation<'_>, String> {
 pub fn describe(error: &WasmError) -> String {
     match error {
         WasmError::InvalidWebAssembly { message, offset } => {
-            let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+            if message.contains("gc types are disallowed") {
+                // wasmparser's words for a reference type other than funcref.
+                message.push_str(" (wasmpi supports funcref only: no externref or GC references)");
+            }
             let hint = if message.contains("end-of-file") {
                 " (is the file truncated?)"
             } else {
@@ -146,10 +151,35 @@ impl<'data> ModuleTranslation<'data> {
     /// The VM context layout of this module.
     pub fn offsets(&self) -> VmOffsets {
         VmOffsets::new(
+            self.types.len() as u32,
             self.num_funcs(),
-            self.tables.len() as u32,
-            self.globals.len() as u32,
+            (self.table_imports.len() + self.tables.len()) as u32,
+            (self.global_imports.len() + self.globals.len()) as u32,
         )
+    }
+
+    /// Limits of table `index` (imported or defined).
+    pub fn table_plan(&self, index: u32) -> Option<TablePlan> {
+        let index = index as usize;
+        match index.checked_sub(self.table_imports.len()) {
+            None => self.table_imports.get(index).map(|t| t.table),
+            Some(defined) => self.tables.get(defined).copied(),
+        }
+    }
+
+    /// Limits of the memory, imported or defined.
+    pub fn memory_plan(&self) -> Option<MemoryPlan> {
+        self.memory
+            .or_else(|| self.memory_import.as_ref().map(|m| m.memory))
+    }
+
+    /// Type of global `index` and whether it is imported.
+    pub fn global_type(&self, index: u32) -> Option<(ValType, bool)> {
+        let index = index as usize;
+        match index.checked_sub(self.global_imports.len()) {
+            None => self.global_imports.get(index).map(|g| (g.ty, true)),
+            Some(defined) => self.globals.get(defined).map(|g| (g.ty, false)),
+        }
     }
 
     /// Canonical type index of function `index`.
@@ -194,6 +224,7 @@ impl<'data> ModuleTranslation<'data> {
         let sig = self.signature(isa, self.func_type(index));
         let name = ir::UserFuncName::user(0, index);
         let mut func = ir::Function::with_name_signature(name, sig);
+        check_memory_index_bytes(&body)?;
         let mut env = func_env::FuncEnv::new(self, isa);
         func.stack_limit = Some(env.stack_limit(&mut func));
         translator
@@ -201,6 +232,43 @@ impl<'data> ModuleTranslation<'data> {
             .map_err(|e| describe(&e))?;
         Ok(func)
     }
+}
+
+/// Refuses `memory.size` and `memory.grow` whose memory index is not the single byte 0x00.
+///
+/// Without multi-memory the index is a reserved byte, and the spec calls a module that
+/// encodes it as a longer LEB128 zero malformed; wasmparser reads it as a LEB128 and accepts
+/// it. The byte scan keeps the operator decode off the common path.
+fn check_memory_index_bytes(body: &FunctionBody<'_>) -> Result<(), String> {
+    let suspicious = body
+        .as_bytes()
+        .windows(2)
+        .any(|w| matches!(w, [0x3f | 0x40, 0x80..=0xff]));
+    if !suspicious {
+        return Ok(());
+    }
+    let malformed = |e: wasmparser::BinaryReaderError| {
+        format!(
+            "invalid WebAssembly at byte offset {:#x}: {}",
+            e.offset(),
+            e.message()
+        )
+    };
+    let mut reader = body.get_operators_reader().map_err(malformed)?;
+    while !reader.eof() {
+        let (op, start) = reader.read_with_offset().map_err(malformed)?;
+        if matches!(
+            op,
+            wasmparser::Operator::MemorySize { .. } | wasmparser::Operator::MemoryGrow { .. }
+        ) && reader.original_position() - start != 2
+        {
+            return Err(format!(
+                "invalid WebAssembly at byte offset {start:#x}: zero byte expected \
+                 (the memory index of memory.size/memory.grow must be the single byte 0x00)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The Cranelift type of a wasm value type.
@@ -244,6 +312,40 @@ fn const_init(ops: &[ConstOp]) -> WasmResult<ConstInit> {
             "extended constant expressions".to_string(),
         )),
     }
+}
+
+fn table_plan(table: &Table) -> WasmResult<TablePlan> {
+    if !matches!(table.wasm_ty.heap_type, WasmHeapType::Func) {
+        return Err(WasmError::Unsupported(format!(
+            "table of {} (only funcref tables are supported)",
+            table.wasm_ty
+        )));
+    }
+    Ok(TablePlan {
+        min: table.minimum,
+        max: table.maximum,
+    })
+}
+
+fn memory_plan(memory: &Memory) -> WasmResult<MemoryPlan> {
+    if memory.shared {
+        return Err(WasmError::Unsupported(
+            "shared memory (threads)".to_string(),
+        ));
+    }
+    if memory.memory64 {
+        return Err(WasmError::Unsupported(
+            "64-bit memory (memory64)".to_string(),
+        ));
+    }
+    Ok(MemoryPlan {
+        min_pages: memory.minimum,
+        max_pages: memory.maximum,
+    })
+}
+
+fn multi_memory() -> WasmError {
+    WasmError::Unsupported("more than one memory (multi-memory)".to_string())
 }
 
 fn func_list(elements: &[FuncIndex]) -> Vec<u32> {
@@ -318,37 +420,49 @@ impl<'data> ModuleEnvironment<'data> for ModuleTranslation<'data> {
 
     fn declare_table_import(
         &mut self,
-        _: Table,
+        table: Table,
         module: &'data str,
         field: &'data str,
     ) -> WasmResult<()> {
-        self.unsupported_import.get_or_insert(format!(
-            "imported table `{module}.{field}` is not supported: link the module so it defines its own table"
-        ));
+        let table = table_plan(&table)?;
+        self.table_imports.push(TableImport {
+            module: module.to_string(),
+            name: field.to_string(),
+            table,
+        });
         Ok(())
     }
 
     fn declare_memory_import(
         &mut self,
-        _: Memory,
+        memory: Memory,
         module: &'data str,
         field: &'data str,
     ) -> WasmResult<()> {
-        self.unsupported_import.get_or_insert(format!(
-            "imported memory `{module}.{field}` is not supported: link without --import-memory so the module defines its own memory"
-        ));
+        let memory = memory_plan(&memory)?;
+        if self.memory.is_some() || self.memory_import.is_some() {
+            return Err(multi_memory());
+        }
+        self.memory_import = Some(MemoryImport {
+            module: module.to_string(),
+            name: field.to_string(),
+            memory,
+        });
         Ok(())
     }
 
     fn declare_global_import(
         &mut self,
-        _: Global,
+        global: Global,
         module: &'data str,
         field: &'data str,
     ) -> WasmResult<()> {
-        self.unsupported_import.get_or_insert(format!(
-            "imported global `{module}.{field}` is not supported"
-        ));
+        self.global_imports.push(GlobalImport {
+            module: module.to_string(),
+            name: field.to_string(),
+            ty: val_type(&global.wasm_ty)?,
+            mutable: global.mutability,
+        });
         Ok(())
     }
 
@@ -358,39 +472,17 @@ impl<'data> ModuleEnvironment<'data> for ModuleTranslation<'data> {
     }
 
     fn declare_table(&mut self, table: Table) -> WasmResult<()> {
-        if !matches!(table.wasm_ty.heap_type, WasmHeapType::Func) {
-            return Err(WasmError::Unsupported(format!(
-                "table of {} (only funcref tables are supported)",
-                table.wasm_ty
-            )));
-        }
-        self.tables.push(TablePlan {
-            min: table.minimum,
-            max: table.maximum,
-        });
+        let table = table_plan(&table)?;
+        self.tables.push(table);
         Ok(())
     }
 
     fn declare_memory(&mut self, memory: Memory) -> WasmResult<()> {
-        if memory.shared {
-            return Err(WasmError::Unsupported(
-                "shared memory (threads)".to_string(),
-            ));
+        let memory = memory_plan(&memory)?;
+        if self.memory.is_some() || self.memory_import.is_some() {
+            return Err(multi_memory());
         }
-        if memory.memory64 {
-            return Err(WasmError::Unsupported(
-                "64-bit memory (memory64)".to_string(),
-            ));
-        }
-        if self.memory.is_some() {
-            return Err(WasmError::Unsupported(
-                "more than one memory (multi-memory)".to_string(),
-            ));
-        }
-        self.memory = Some(MemoryPlan {
-            min_pages: memory.minimum,
-            max_pages: memory.maximum,
-        });
+        self.memory = Some(memory);
         Ok(())
     }
 
