@@ -36,6 +36,9 @@ pub struct HostFunc {
 /// What a host function can reach of the instance that called it.
 pub struct Caller<'a> {
     state: &'a mut InstanceState,
+    /// The VM context of `state`, as compiled code passed it (MPI reads memory from it).
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    vmctx: *mut u8,
 }
 
 impl<'a> Caller<'a> {
@@ -49,7 +52,10 @@ impl<'a> Caller<'a> {
         // holds the pointer to its InstanceState; wasm is suspended while the host runs, so
         // this is the only live reference.
         let state = unsafe { &mut *crate::instance::state_of(vmctx.cast()) };
-        Caller { state }
+        Caller {
+            state,
+            vmctx: vmctx.cast(),
+        }
     }
 
     /// The linear memory as it is now (empty when the module has none).
@@ -75,7 +81,8 @@ impl<'a> Caller<'a> {
     /// Memory and MPI state, for MPI trampolines.
     #[cfg(feature = "mpi")]
     pub fn mpi_cx(&mut self) -> crate::mpi::Cx<'_> {
-        self.state.mpi_cx()
+        // SAFETY: `vmctx` is the VM context of `state`, which compiled code passed in.
+        unsafe { self.state.mpi_cx_at(self.vmctx) }
     }
 
     /// Grows linear memory by `pages` pages; returns the guest address of the new pages

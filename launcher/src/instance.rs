@@ -81,6 +81,15 @@ pub unsafe fn state_of(vmctx: *mut u8) -> *mut InstanceState {
     unsafe { *(vmctx.add(vmctx::INSTANCE as usize) as *const *mut InstanceState) }
 }
 
+/// A fresh MPI state: built once, out of line, so that the trampolines' stack frames do not
+/// reserve room for it.
+#[cfg(feature = "mpi")]
+#[cold]
+#[inline(never)]
+fn new_mpi() -> Box<crate::mpi::Mpi> {
+    Box::default()
+}
+
 impl InstanceState {
     fn vmctx_ptr(&mut self) -> *mut u8 {
         self.vmctx.as_mut_ptr().cast()
@@ -134,10 +143,33 @@ impl InstanceState {
     /// Memory and MPI state, for an MPI trampoline.
     #[cfg(feature = "mpi")]
     pub fn mpi_cx(&mut self) -> crate::mpi::Cx<'_> {
-        let memory: *mut [u8] = self.memory_slice();
-        let mpi = self.mpi.get_or_insert_with(Box::default);
-        // SAFETY: the slice is the linear memory, disjoint from the MPI and WASI state.
-        crate::mpi::Cx::new(unsafe { &mut *memory }, mpi, &mut self.wasi)
+        let vmctx = self.vmctx_ptr();
+        // SAFETY: this instance's own VM context.
+        unsafe { self.mpi_cx_at(vmctx) }
+    }
+
+    /// [`InstanceState::mpi_cx`] with the linear memory read from the VM context at `vmctx`
+    /// (its base and size fields, which follow every `memory.grow`): host functions receive
+    /// that pointer in a register, so the memory costs them two loads and no borrow.
+    ///
+    /// # Safety
+    /// `vmctx` must be this instance's VM context.
+    #[cfg(feature = "mpi")]
+    pub unsafe fn mpi_cx_at(&mut self, vmctx: *mut u8) -> crate::mpi::Cx<'_> {
+        // SAFETY: per the contract, the base and size fields describe the accessible part of
+        // this instance's linear memory (size 0 when it has none), mapped read-write while
+        // the instance lives; wasm is suspended while the host runs.
+        let memory: &mut [u8] = unsafe {
+            let base = *(vmctx.add(vmctx::MEMORY_BASE as usize) as *const *mut u8);
+            let size = *(vmctx.add(vmctx::MEMORY_SIZE as usize) as *const u64) as usize;
+            if size == 0 {
+                &mut []
+            } else {
+                std::slice::from_raw_parts_mut(base, size)
+            }
+        };
+        let mpi = self.mpi.get_or_insert_with(new_mpi);
+        crate::mpi::Cx::new(memory, mpi, &mut self.wasi)
     }
 
     fn funcref_address(&mut self, func: u32) -> usize {

@@ -7,6 +7,10 @@ use std::any::Any;
 use std::collections::HashMap;
 use wasmpi_abi::mpi as guest;
 
+/// Handles stored inline in the tables on every point-to-point call's path: all predefined
+/// ones (see [`HandleTable`]).
+const PREDEFINED: usize = guest::FIRST_DYNAMIC_HANDLE as usize;
+
 /// A communicator.
 pub struct Comm {
     /// Host handle.
@@ -48,9 +52,9 @@ pub struct Mpi {
     /// Host constants by name.
     pub host: HostConstants,
     /// Communicators.
-    pub comms: HandleTable<Comm>,
+    pub comms: HandleTable<Comm, PREDEFINED>,
     /// Datatypes.
-    pub datatypes: HandleTable<Datatype>,
+    pub datatypes: HandleTable<Datatype, PREDEFINED>,
     /// Reduction operations.
     pub ops: HandleTable<ffi::MPI_Op>,
     /// Groups.
