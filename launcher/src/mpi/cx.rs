@@ -180,7 +180,7 @@ impl<'a> Cx<'a> {
 
     /// Host pointer for a buffer of `count` elements of `datatype` at guest address `addr`,
     /// after checking that every byte the datatype touches lies inside linear memory.
-    #[inline]
+    #[inline(always)]
     pub fn buffer(&self, addr: u32, count: i32, datatype: &Datatype) -> MpiResult<*mut c_void> {
         let inside = if datatype.true_lb == 0 && datatype.true_extent == datatype.extent {
             // Dense elements (every predefined type, contiguous types): the buffer is
@@ -226,7 +226,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Like [`Cx::buffer`], for a guest handle, returning the host datatype too.
-    #[inline]
+    #[inline(always)]
     pub fn typed_buffer(
         &self,
         addr: u32,
