@@ -37,5 +37,6 @@ print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for key in sorted(native):
     n, w = native[key], wasm[key]
     bw = lambda v: f"{v:.0f}" if v else "-"
-    print(f"| {key[0]} | {key[1]} | {n[0]:.3f} | {w[0]:.3f} | {w[0]/n[0]:.3f} | {(w[0]-n[0])*1000:+.0f} | {bw(n[1])} | {bw(w[1])} |")
+    digits = 4 if key[0].startswith("call_") else 3
+    print(f"| {key[0]} | {key[1]} | {n[0]:.{digits}f} | {w[0]:.{digits}f} | {w[0]/n[0]:.3f} | {(w[0]-n[0])*1000:+.1f} | {bw(n[1])} | {bw(w[1])} |")
 PY

@@ -1,7 +1,8 @@
 /* MPI micro-benchmarks for wasmpi vs native: ping-pong latency and bandwidth between ranks 0
  * and 1 (0 B to 4 MiB), and MPI_Allreduce latency on all ranks. The same source is built
  * with mpicc and with `wasmpi cc`; benches/run-mpi.sh compares them.
- * Output lines: "pingpong <bytes> <one-way us> <MB/s>" and "allreduce <bytes> <us>". */
+ * Output lines: "pingpong <bytes> <one-way us> <MB/s>", "allreduce <bytes> <us>" and
+ * "call_{send,recv}_proc_null 8 <us per call>". */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,21 @@ int main(int argc, char **argv) {
             for (int i = 0; i < iters; i++) MPI_Allreduce(in, out, counts[c], MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
             double each = (MPI_Wtime() - t0) / iters;
             if (warm && rank == 0) printf("allreduce %d %.3f\n", counts[c] * 8, each * 1e6);
+        }
+    }
+    /* The pure cost of a call: MPI_Send and MPI_Recv with MPI_PROC_NULL return at once, so
+     * what remains is the call path (for wasm: trampoline, handle lookups, buffer check). */
+    const int calls = 2000000;
+    for (int warm = 0; warm < 2; warm++) {
+        double t0 = MPI_Wtime();
+        for (int i = 0; i < calls; i++) MPI_Send(buf, 8, MPI_BYTE, MPI_PROC_NULL, 0, MPI_COMM_WORLD);
+        double t1 = MPI_Wtime();
+        for (int i = 0; i < calls; i++)
+            MPI_Recv(buf, 8, MPI_BYTE, MPI_PROC_NULL, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        double t2 = MPI_Wtime();
+        if (warm && rank == 0) {
+            printf("call_send_proc_null 8 %.4f\n", (t1 - t0) / calls * 1e6);
+            printf("call_recv_proc_null 8 %.4f\n", (t2 - t1) / calls * 1e6);
         }
     }
     free(buf);
