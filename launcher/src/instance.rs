@@ -369,6 +369,19 @@ impl Instance {
             })
     }
 
+    /// The current value of the global the module exports as `name` (`None` if it exports
+    /// no global by that name). A funcref is the address of its function reference, as in
+    /// [`Val::FuncRef`].
+    pub fn global(&mut self, name: &str) -> Option<Val> {
+        let meta = self.state.artifact.metadata();
+        let index = meta.exports.iter().find_map(|e| match e.kind {
+            ExportKind::Global(index) if e.name == name => Some(index),
+            _ => None,
+        })?;
+        let ty = meta.globals.get(index as usize)?.ty;
+        Some(Val::from_bits(ty, self.state.global_value(index)))
+    }
+
     /// Calls the exported function `name` with `args`.
     pub fn call(&mut self, name: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
         let index = self
