@@ -259,13 +259,14 @@ fn regression_modules() {
     let oracle = Oracle::new();
     for path in paths {
         let wasm = wat::parse_file(&path).expect("valid wat");
-        let mut counts = Counts::default();
-        match oracle.check(&wasm, 0, &mut counts) {
-            Ok(Agreement::Agreed) => {
-                println!("{}: agreed ({} calls)", path.display(), counts.calls)
+        for (cpu, name) in oracle.wasmpi.cpus().iter().enumerate() {
+            let mut counts = Counts::default();
+            let at = format!("{} on CPU {name}", path.display());
+            match oracle.check_on(&wasm, 0, cpu, &mut counts) {
+                Ok(Agreement::Agreed) => println!("{at}: agreed ({} calls)", counts.calls),
+                Ok(other) => panic!("{at}: {other:?} instead of a full comparison"),
+                Err(mismatch) => panic!("{at}: {}", mismatch.0),
             }
-            Ok(other) => panic!("{}: {other:?} instead of a full comparison", path.display()),
-            Err(mismatch) => panic!("{}: {}", path.display(), mismatch.0),
         }
     }
 }

@@ -2,6 +2,10 @@
 //!
 //! Exactly the path `wasmpi compile` + `wasmpirun` take, minus the processes: the artifact
 //! goes through a real file so `Artifact::load` verifies and maps it as it would in a run.
+//!
+//! Code is generated for several CPUs this machine can run ([`CPUS`]): the baseline ones
+//! lower rounding and shuffles through wasmpi's own runtime routines and pick other
+//! instruction sequences, which the native CPU alone would never exercise.
 
 use super::value::{Fault, Outcome, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,9 +16,12 @@ use wasmpi_compiler::{compile_module, Options};
 use wasmpi_launcher::wasi::WasiCtx;
 use wasmpi_launcher::{Artifact, Error, Instance, Val};
 
+/// CPUs code is generated for, besides `native`, when this machine can run them.
+pub const CPUS: &[&str] = &["x86-64", "x86-64-v2", "x86-64-v3", "aarch64"];
+
 /// Compiles and loads modules; one per thread (it owns a scratch directory).
 pub struct Wasmpi {
-    target: Target,
+    targets: Vec<Target>,
     dir: tempfile::TempDir,
     count: AtomicU64,
 }
@@ -25,22 +32,37 @@ pub struct NativeInstance {
 }
 
 impl Wasmpi {
-    /// A compiler for this machine's CPU at the default optimization level.
+    /// A compiler for this machine's CPU and every one of [`CPUS`] it can run, at the
+    /// default optimization level.
     pub fn new() -> Wasmpi {
+        let mut targets = vec![Target::native(OptLevel::O2).expect("native target")];
+        targets.extend(
+            CPUS.iter()
+                .filter_map(|cpu| Target::from_spec(cpu, None, &[], OptLevel::O2).ok())
+                .filter(|t| {
+                    t.arch == wasmpi_abi::cpu::HOST_ARCH
+                        && wasmpi_abi::cpu::missing_on_host(&t.features).is_empty()
+                }),
+        );
         Wasmpi {
-            target: Target::native(OptLevel::O2).expect("native target"),
+            targets,
             dir: tempfile::tempdir().expect("scratch directory"),
             count: AtomicU64::new(0),
         }
     }
 
-    /// Compiles `wasm` to artifact bytes.
-    pub fn compile(&self, wasm: &[u8]) -> Result<Vec<u8>, String> {
+    /// Names of the CPUs it compiles for; `compile` takes an index into this list.
+    pub fn cpus(&self) -> Vec<String> {
+        self.targets.iter().map(|t| t.cpu_name.clone()).collect()
+    }
+
+    /// Compiles `wasm` to artifact bytes for CPU number `cpu` of [`Wasmpi::cpus`].
+    pub fn compile(&self, wasm: &[u8], cpu: usize) -> Result<Vec<u8>, String> {
         let options = Options {
             jobs: Some(1),
             progress: None,
         };
-        compile_module(wasm, &self.target, &options)
+        compile_module(wasm, &self.targets[cpu % self.targets.len()], &options)
             .map(|compiled| compiled.bytes)
             .map_err(|e| format!("{e:#}"))
     }

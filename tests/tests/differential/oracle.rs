@@ -60,18 +60,33 @@ impl Oracle {
         }
     }
 
-    /// Runs `wasm` on both sides, with call arguments drawn from `seed`.
+    /// Runs `wasm` on both sides, with call arguments and the CPU wasmpi compiles for drawn
+    /// from `seed`.
     pub fn check(
         &self,
         wasm: &[u8],
         seed: u64,
         counts: &mut Counts,
     ) -> Result<Agreement, Mismatch> {
+        let cpus = self.wasmpi.cpus().len() as u64;
+        let cpu = Rng::new(seed, 3).below(cpus) as usize;
+        self.check_on(wasm, seed, cpu, counts)
+            .map_err(|m| Mismatch(format!("{} (CPU {})", m.0, self.wasmpi.cpus()[cpu])))
+    }
+
+    /// [`Oracle::check`] with wasmpi compiling for CPU number `cpu` of `Wasmpi::cpus`.
+    pub fn check_on(
+        &self,
+        wasm: &[u8],
+        seed: u64,
+        cpu: usize,
+        counts: &mut Counts,
+    ) -> Result<Agreement, Mismatch> {
         let module = match self.wasmi.compile(wasm) {
             Ok(module) => module,
             Err(why) => return Ok(Agreement::ReferenceRefused(why)),
         };
-        let artifact = match self.wasmpi.compile(wasm) {
+        let artifact = match self.wasmpi.compile(wasm, cpu) {
             Ok(bytes) => bytes,
             // `externref`: refused by the validator (wasmpi does not enable GC types, which
             // wasmparser requires for any reference but funcref) or by the translator.
