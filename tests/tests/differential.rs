@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use wasmpi_abi::trap::TrapKind;
 
 /// Seeds checked by a plain `cargo test --release`.
-const DEFAULT_SEEDS: Range<u64> = 0..40_000;
+const DEFAULT_SEEDS: Range<u64> = 0..30_000;
 
 /// Seeds that once found a mismatch, checked on every run.
 const REGRESSION_SEEDS: &[u64] = &[];
