@@ -661,7 +661,9 @@ impl Instance {
         })
     }
 
-    /// The value of the global the module exports as `name`.
+    /// The current value of the global the module exports as `name` (`None` if it exports
+    /// no global by that name). A funcref is the address of its function reference, as in
+    /// [`Val::FuncRef`].
     pub fn global(&mut self, name: &str) -> Option<Val> {
         match self.export_kind(name)? {
             ExportKind::Global(index) => Some(self.global_handle(index)?.get()),

@@ -305,3 +305,18 @@ fn find(haystack: &[u8], needle: &[u8]) -> usize {
         .position(|w| w == needle)
         .expect("magic present")
 }
+
+#[test]
+fn exported_globals_can_be_read() {
+    let mut inst = instance(
+        r#"(module
+             (global (export "counter") (mut i64) (i64.const 40))
+             (global (export "half") f32 (f32.const 1.5))
+             (func (export "bump") (global.set 0 (i64.add (global.get 0) (i64.const 2)))))"#,
+    );
+    assert_eq!(inst.global("counter"), Some(Val::I64(40)));
+    inst.call("bump", &[]).unwrap();
+    assert_eq!(inst.global("counter"), Some(Val::I64(42)));
+    assert_eq!(inst.global("half"), Some(Val::F32(1.5f32.to_bits())));
+    assert_eq!(inst.global("bump"), None, "a function is not a global");
+}
