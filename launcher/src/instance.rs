@@ -30,7 +30,8 @@ pub struct InstanceState {
     pub(crate) wasi: WasiCtx,
     /// MPI state, created at the first MPI call.
     #[cfg(feature = "mpi")]
-    mpi: Option<Box<crate::mpi::Mpi>>,
+    /// Inline rather than boxed: trampolines reach the handle tables one load sooner.
+    mpi: Option<crate::mpi::Mpi>,
     /// Every table, imported first.
     tables: Vec<Table>,
     /// Imported globals (their slots point into these).
@@ -81,13 +82,13 @@ pub unsafe fn state_of(vmctx: *mut u8) -> *mut InstanceState {
     unsafe { *(vmctx.add(vmctx::INSTANCE as usize) as *const *mut InstanceState) }
 }
 
-/// A fresh MPI state: built once, out of line, so that the trampolines' stack frames do not
-/// reserve room for it.
+/// Creates the MPI state in `slot`: once, out of line, so that the trampolines' stack frames
+/// do not reserve room for it.
 #[cfg(feature = "mpi")]
 #[cold]
 #[inline(never)]
-fn new_mpi() -> Box<crate::mpi::Mpi> {
-    Box::default()
+fn init_mpi(slot: &mut Option<crate::mpi::Mpi>) {
+    *slot = Some(crate::mpi::Mpi::default());
 }
 
 impl InstanceState {
@@ -168,7 +169,12 @@ impl InstanceState {
                 std::slice::from_raw_parts_mut(base, size)
             }
         };
-        let mpi = self.mpi.get_or_insert_with(new_mpi);
+        if self.mpi.is_none() {
+            init_mpi(&mut self.mpi);
+        }
+        let Some(mpi) = self.mpi.as_mut() else {
+            unreachable!("the MPI state was created just above")
+        };
         crate::mpi::Cx::new(memory, mpi, &mut self.wasi)
     }
 
