@@ -1,5 +1,6 @@
 //! How wasmpirun copes with a hostile environment: a virtual memory limit too small for the
-//! linear memory reservation, and a file system that refuses executable mappings.
+//! linear memory reservation, and a file system that refuses executable mappings; and how
+//! `wasmpi compile` behaves on a terminal (a progress bar) and off one (none).
 
 mod common;
 
@@ -102,4 +103,51 @@ fn perf_map_names_every_wasm_function() {
         u64::from_str_radix(fields[1], 16).is_ok_and(|s| s > 0),
         "{line}"
     );
+}
+
+/// A module that takes a few seconds to compile on one thread (200,000 functions).
+fn slow_module(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("slow.wasm");
+    std::fs::write(&path, common::wasm::many_functions(200_000)).unwrap();
+    path
+}
+
+#[test]
+fn a_progress_bar_shows_on_a_terminal_and_not_in_a_pipe() {
+    let dir = temp_dir("wasmpi-progress");
+    let wasm = slow_module(dir.path());
+    let artifact = dir.path().join("slow.wasmpi");
+    // `script` runs the command on a pseudo-terminal and copies what it shows to stdout.
+    let shell_command = format!(
+        "{} compile -j 1 -o {} {}",
+        bins().wasmpi.display(),
+        artifact.display(),
+        wasm.display()
+    );
+    let mut on_terminal = Command::new("script");
+    on_terminal.args(["-qec", &shell_command, "/dev/null"]);
+    let out = run(&mut on_terminal, "wasmpi compile on a terminal");
+    assert_eq!(out.status.code(), Some(0), "{}", out.describe());
+    let shown = out.stdout_text();
+    assert!(
+        shown.contains("compiling") && shown.contains("/200000 functions"),
+        "no progress bar on a terminal\n{}",
+        out.describe()
+    );
+    assert!(shown.contains("wasmpi: compiled"), "{}", out.describe());
+
+    std::fs::remove_file(&artifact).unwrap();
+    let mut piped = Command::new(&bins().wasmpi);
+    piped
+        .args(["compile", "-j", "1", "-o"])
+        .arg(&artifact)
+        .arg(&wasm);
+    let out = run(&mut piped, "wasmpi compile into a pipe");
+    assert_eq!(out.status.code(), Some(0), "{}", out.describe());
+    assert!(
+        !out.stderr_text().contains("compiling"),
+        "a progress bar was drawn into a pipe\n{}",
+        out.describe()
+    );
+    assert_eq!(out.stderr_text().lines().count(), 1, "{}", out.describe());
 }

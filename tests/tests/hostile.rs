@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::wasm::*;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -155,67 +156,6 @@ fn accesses_at_and_past_the_end_of_memory_trap_without_touching_it() {
 
 // ---------------------------------------------------------------------------------------
 // Adversarial modules
-
-fn leb128(mut value: u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return out;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn section(id: u8, payload: &[u8]) -> Vec<u8> {
-    let mut out = vec![id];
-    out.extend(leb128(payload.len() as u64));
-    out.extend_from_slice(payload);
-    out
-}
-
-fn module(sections: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = b"\0asm\x01\0\0\0".to_vec();
-    for s in sections {
-        out.extend_from_slice(s);
-    }
-    out
-}
-
-/// Type section with one `[] -> []` type.
-fn one_type() -> Vec<u8> {
-    section(1, &[1, 0x60, 0, 0])
-}
-
-/// A module whose one exported function `_start` has `locals` and `body` (without `end`).
-fn one_function(locals: &[u8], body: &[u8]) -> Vec<u8> {
-    let mut code = locals.to_vec();
-    code.extend_from_slice(body);
-    code.push(0x0b);
-    let mut entry = leb128(code.len() as u64);
-    entry.extend(code);
-    let mut code_section = vec![1];
-    code_section.extend(entry);
-    module(&[
-        one_type(),
-        section(3, &[1, 0]),
-        section(7, b"\x01\x06_start\x00\x00"),
-        section(10, &code_section),
-    ])
-}
-
-/// `count` functions of type 0, each with the body `[]`.
-fn many_functions(count: u64) -> Vec<u8> {
-    let mut functions = leb128(count);
-    functions.extend(std::iter::repeat_n(0u8, count as usize));
-    let mut code = leb128(count);
-    for _ in 0..count {
-        code.extend_from_slice(&[2, 0, 0x0b]);
-    }
-    module(&[one_type(), section(3, &functions), section(10, &code)])
-}
 
 /// What `wasmpi compile` must do with an adversarial module.
 enum Expect {

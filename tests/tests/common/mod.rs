@@ -16,6 +16,7 @@
 #![allow(dead_code)]
 
 pub mod mpi;
+pub mod wasm;
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
