@@ -43,39 +43,18 @@ fn bad_buffers_counts_and_handles_are_refused() {
 #[test]
 fn a_fatal_error_aborts_the_job_naming_rank_and_call() {
     let out = run_wasm("err_buffer", 4, &["fatal"]);
-    assert_ne!(out.status.code(), Some(0), "{}", out.describe());
-    let stderr = out.stderr_text();
-    assert!(
-        stderr
-            .lines()
-            .any(|l| l.starts_with("wasmpirun: rank 1: MPI_Recv: buffer [")
-                && l.contains("outside linear memory")),
-        "{}",
-        out.describe()
-    );
-    assert!(
-        !out.stdout_text().contains("unreachable"),
-        "{}",
-        out.describe()
-    );
+    assert_job_aborted(&out, |l| {
+        l.starts_with("wasmpirun: rank 1: MPI_Recv: buffer [")
+            && l.contains("outside linear memory")
+    });
 }
 
 #[test]
 fn a_trap_on_one_rank_aborts_the_whole_job() {
     let out = run_wasm("trap_rank", 4, &[]);
-    assert_ne!(out.status.code(), Some(0), "{}", out.describe());
-    let stderr = out.stderr_text();
-    assert!(
-        stderr.lines().any(|l| l
-            .starts_with("wasmpirun: rank 1: wasm trap: unreachable executed in fail_on_rank_one")),
-        "{}",
-        out.describe()
-    );
-    assert!(
-        !out.stdout_text().contains("unreachable"),
-        "{}",
-        out.describe()
-    );
+    assert_job_aborted(&out, |l| {
+        l.starts_with("wasmpirun: rank 1: wasm trap: unreachable executed in fail_on_rank_one")
+    });
 }
 
 /// The pid of the process running `wasm wait` as world rank `rank` (from the rank variable
@@ -137,23 +116,8 @@ fn a_rank_killed_with_sigkill_ends_the_job_naming_the_signal() {
         "rank 1 was never found to kill\n{}",
         out.describe()
     );
-    assert_ne!(out.status.code(), Some(0), "{}", out.describe());
-    assert!(
-        regex::Regex::new("(?i)signal:? 9")
-            .expect("regex")
-            .is_match(&format!(
-                "{}{}",
-                out.stderr_text(),
-                String::from_utf8_lossy(&out.launcher_stdout)
-            )),
-        "the launcher's message does not name signal 9\n{}",
-        out.describe()
-    );
-    assert!(
-        !out.stdout_text().contains("unreachable"),
-        "{}",
-        out.describe()
-    );
+    let signal_9 = regex::Regex::new("(?i)signal:? 9").expect("regex");
+    assert_job_aborted(&out, |l| signal_9.is_match(l));
 }
 
 #[test]

@@ -383,3 +383,25 @@ pub fn same_as_native_rma(name: &str) {
         );
     }
 }
+
+/// Asserts that an MPI job was aborted: a non-zero exit status, a line of the launcher's
+/// report (stderr, or for MPICH `mpirun`'s own stdout) for which `names_cause` holds, and no
+/// rank printing `unreachable` (what test programs print after the call that must end them).
+pub fn assert_job_aborted(out: &Output, names_cause: impl Fn(&str) -> bool) {
+    assert_ne!(out.status.code(), Some(0), "{}", out.describe());
+    let report = format!(
+        "{}{}",
+        out.stderr_text(),
+        String::from_utf8_lossy(&out.launcher_stdout)
+    );
+    assert!(
+        report.lines().any(names_cause),
+        "the abort does not name its cause\n{}",
+        out.describe()
+    );
+    assert!(
+        !out.stdout_text().contains("unreachable"),
+        "a rank went on after the call that must end the job\n{}",
+        out.describe()
+    );
+}
