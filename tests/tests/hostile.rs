@@ -462,11 +462,7 @@ fn an_unreadable_or_unusable_cache_directory_is_named() {
         .arg(&wasm)
         .env(wasmpi_abi::cache::CACHE_DIR_ENV, &file);
     let out = run(&mut run_cmd, "wasmpirun with a file as cache");
-    assert_fails_cleanly(
-        &out,
-        "wasmpirun with a file as cache",
-        "not a directory|has not been compiled",
-    );
+    assert_fails_cleanly(&out, "wasmpirun with a file as cache", "not a directory");
 }
 
 #[test]
