@@ -2,14 +2,17 @@
 # Installs what building and testing wasmpi needs, and only what is missing: the wasm32-wasi
 # C/C++ toolchain (clang, lld, wasi-libc, compiler-rt builtins, libc++/libc++abi), the native
 # one (gcc, g++, make), wabt, and both MPI implementations wasmpi is tested with (Open MPI
-# and MPICH), and the aarch64 cross toolchain and qemu-user the aarch64 tests use. Idempotent: when everything is installed it
-# changes nothing and does not even run `apt-get update`. Also checks that cargo exists.
+# and MPICH), and for the aarch64 tests: the cross toolchain, qemu-user, and arm64 glibc and
+# MPICH through Debian multiarch (enabling the arm64 architecture if needed). Idempotent:
+# when everything is installed it changes nothing and does not even run `apt-get update`.
+# Also checks that cargo exists.
 set -euo pipefail
 
 packages=(
     clang lld wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 libc++abi-14-dev-wasm32
     gcc g++ make cmake wabt libopenmpi-dev openmpi-bin libmpich-dev mpich
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+    libc6:arm64 libmpich12:arm64
 )
 
 missing=()
@@ -30,6 +33,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
             echo "install-deps: not root and no sudo; install these Debian packages: ${missing[*]}" >&2
             exit 1
         fi
+    fi
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+        echo "install-deps: enabling the arm64 architecture (dpkg --add-architecture arm64)"
+        "${sudo[@]}" dpkg --add-architecture arm64
     fi
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,11 +1,13 @@
 //! aarch64, for real: programs cross-compiled with `wasmpi compile --target aarch64-linux`
-//! run under `qemu-aarch64` with a launcher cross-built for aarch64 (without MPI: Debian
-//! offers no arm64 MPI here) and must print exactly what the native x86-64 build prints;
-//! traps must report the same kind, function and status.
+//! run under `qemu-aarch64` with a launcher cross-built for aarch64 and must print exactly
+//! what the native x86-64 build prints; traps must report the same kind, function and status.
+//! (MPI programs run on aarch64 through the MPI harness: `WASMPI_TEST_ARCH=aarch64`, see
+//! common/mpi.rs.)
 //!
-//! Needs `WASMPI_AARCH64_LAUNCHER` (path of the aarch64 `wasmpirun`; scripts/test.sh builds
-//! it with the rustup target aarch64-unknown-linux-gnu and Debian's gcc-aarch64-linux-gnu),
-//! and qemu-user. Without the variable the tests say so and do nothing.
+//! Needs `WASMPI_AARCH64_LAUNCHER` (path of the aarch64 `wasmpirun`, built by
+//! scripts/build-aarch64-launcher.sh), qemu-user, and arm64 glibc and MPICH installed through
+//! Debian multiarch (scripts/install-deps.sh). Without the variable the tests say so and do
+//! nothing.
 
 mod common;
 
@@ -13,18 +15,6 @@ use common::*;
 use std::path::PathBuf;
 use std::process::Command;
 use wasmpi_abi::trap::TrapKind;
-
-const LAUNCHER_ENV: &str = "WASMPI_AARCH64_LAUNCHER";
-
-fn launcher() -> Option<PathBuf> {
-    let path = PathBuf::from(std::env::var_os(LAUNCHER_ENV)?);
-    assert!(
-        path.is_file(),
-        "{LAUNCHER_ENV}={} does not exist",
-        path.display()
-    );
-    Some(path)
-}
 
 /// Compiles `name` for aarch64 and runs it under qemu with `args`.
 fn run_on_aarch64(launcher: &PathBuf, name: &str, args: &[&str]) -> Output {
@@ -43,17 +33,14 @@ fn run_on_aarch64(launcher: &PathBuf, name: &str, args: &[&str]) -> Output {
     );
     assert!(out.status.success(), "{}", out.describe());
     let mut cmd = Command::new("qemu-aarch64");
-    cmd.args(["-L", "/usr/aarch64-linux-gnu"])
-        .arg(launcher)
-        .arg(&artifact)
-        .args(args);
+    cmd.arg(launcher).arg(&artifact).args(args);
     run(&mut cmd, &format!("{name} under qemu-aarch64"))
 }
 
 #[test]
 fn c_programs_print_the_same_on_aarch64() {
-    let Some(launcher) = launcher() else {
-        eprintln!("skipped: {LAUNCHER_ENV} is not set (scripts/test.sh sets it)");
+    let Some(launcher) = aarch64_launcher() else {
+        eprintln!("skipped: {AARCH64_LAUNCHER_ENV} is not set (scripts/test.sh sets it)");
         return;
     };
     for (name, status) in [
@@ -87,8 +74,8 @@ fn c_programs_print_the_same_on_aarch64() {
 
 #[test]
 fn traps_are_reported_the_same_on_aarch64() {
-    let Some(launcher) = launcher() else {
-        eprintln!("skipped: {LAUNCHER_ENV} is not set (scripts/test.sh sets it)");
+    let Some(launcher) = aarch64_launcher() else {
+        eprintln!("skipped: {AARCH64_LAUNCHER_ENV} is not set (scripts/test.sh sets it)");
         return;
     };
     for (name, kind, function) in [

@@ -198,6 +198,22 @@ pub fn bins() -> &'static Bins {
     }
 }
 
+/// Environment variable naming the launcher cross-built for aarch64
+/// (scripts/build-aarch64-launcher.sh builds it, against Debian's arm64 MPICH), which the
+/// aarch64 tests run under `qemu-aarch64`.
+pub const AARCH64_LAUNCHER_ENV: &str = "WASMPI_AARCH64_LAUNCHER";
+
+/// The aarch64 launcher named by [`AARCH64_LAUNCHER_ENV`], if the variable is set.
+pub fn aarch64_launcher() -> Option<PathBuf> {
+    let path = PathBuf::from(std::env::var_os(AARCH64_LAUNCHER_ENV)?);
+    assert!(
+        path.is_file(),
+        "{AARCH64_LAUNCHER_ENV}={} does not exist",
+        path.display()
+    );
+    Some(path)
+}
+
 // ---------------------------------------------------------------------------------------
 // Running commands
 
