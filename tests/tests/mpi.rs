@@ -105,11 +105,8 @@ fn a_rank_killed_with_sigkill_ends_the_job_naming_the_signal() {
             false
         })
     };
-    let program = [
-        common::bins().wasmpirun.as_os_str(),
-        wasm.as_os_str(),
-        "wait".as_ref(),
-    ];
+    let mut program = WasmArch::current().launcher();
+    program.extend([wasm.as_os_str(), "wait".as_ref()]);
     let out = run_mpi(4, &[], &program, "trap_rank wait, rank 1 killed");
     assert!(
         killer.join().expect("killer thread"),
