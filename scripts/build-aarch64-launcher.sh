@@ -19,7 +19,7 @@ stamp="$root/libmpich-dev-$version"
 if [ ! -e "$stamp" ]; then
     rm -rf "$root"
     mkdir -p "$root/download"
-    (cd "$root/download" && apt-get download "libmpich-dev:arm64=$version")
+    (cd "$root/download" && apt-get download -o APT::Sandbox::User=root "libmpich-dev:arm64=$version")
     dpkg-deb -x "$root"/download/libmpich-dev_*_arm64.deb "$root"
     mkdir -p "$root/lib"
     ln -sfn /usr/lib/aarch64-linux-gnu/libmpich.so.12 "$root/lib/libmpich.so"
