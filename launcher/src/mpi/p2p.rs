@@ -22,6 +22,8 @@ type SendFn = unsafe extern "C" fn(
     ffi::MPI_Comm,
 ) -> c_int;
 
+/// The blocking sends. Inlined into each trampoline: this is the hot path of every program.
+#[inline(always)]
 fn send_with(
     cx: &mut Cx,
     f: SendFn,
@@ -39,6 +41,7 @@ fn send_with(
     cx.check(unsafe { f(ptr, count, dt, dest, tag, comm) })
 }
 
+#[inline(always)]
 fn send(
     cx: &mut Cx,
     buf: u32,
@@ -87,6 +90,7 @@ fn bsend(
     send_with(cx, ffi::MPI_Bsend, buf, count, datatype, dest, tag, comm)
 }
 
+#[inline(always)]
 fn recv(
     cx: &mut Cx,
     buf: u32,

@@ -94,6 +94,14 @@ pub struct Mpi {
     pub type_records: super::types::TypeRecords,
 }
 
+// `Mpi::rank_to_host` passes non-negative ranks through untranslated.
+const _: () = assert!(
+    guest::MPI_ANY_SOURCE < 0
+        && guest::MPI_PROC_NULL < 0
+        && guest::MPI_ROOT < 0
+        && guest::MPI_UNDEFINED < 0
+);
+
 fn guest_value(name: &str) -> i32 {
     guest::constant(name).unwrap_or_else(|| panic!("guest ABI lacks {name}")) as i32
 }
@@ -200,7 +208,12 @@ impl Mpi {
     }
 
     /// Host value of a guest rank (special values translated).
+    #[inline]
     pub fn rank_to_host(&self, rank: i32) -> i32 {
+        // Every guest special rank is negative; real ranks (the common case) pass unchanged.
+        if rank >= 0 {
+            return rank;
+        }
         self.special_ranks
             .iter()
             .find(|(g, _)| *g == rank)
