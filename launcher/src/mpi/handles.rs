@@ -73,9 +73,14 @@ impl<T, const INLINE: usize> HandleTable<T, INLINE> {
     }
 
     /// Stores a new object and returns its handle.
+    #[inline]
     pub fn insert(&mut self, value: T) -> i32 {
         if let Some(handle) = self.free.pop() {
-            *self.slot_mut(handle as usize) = Some(value);
+            // Freed handles are dynamic ones, whose slots exist: no growth to consider (this is
+            // every non-blocking call's path).
+            let slot = &mut self.slots[handle as usize - INLINE];
+            debug_assert!(slot.is_none(), "freed handle {handle} still in use");
+            *slot = Some(value);
             return handle;
         }
         let first = FIRST_DYNAMIC_HANDLE as usize - INLINE;

@@ -184,6 +184,7 @@ fn sendrecv_replace(
 }
 
 /// Stores a new host request and writes its guest handle to `out`.
+#[inline(always)]
 pub(super) fn new_request(
     cx: &mut Cx,
     out: u32,
@@ -212,6 +213,7 @@ pub(super) type IsendFn = unsafe extern "C" fn(
 
 /// Starts a send with `f` (`MPI_Isend`-like, or `MPI_Send_init`-like when `persistent`) and
 /// writes the new request's guest handle to `request`.
+#[inline(always)]
 pub(super) fn isend_with(
     persistent: bool,
     cx: &mut Cx,
@@ -236,6 +238,7 @@ pub(super) fn isend_with(
     new_request(cx, request, req, persistent, None)
 }
 
+#[inline(always)]
 fn isend(
     cx: &mut Cx,
     buf: u32,
@@ -344,6 +347,7 @@ pub(super) type IrecvFn = unsafe extern "C" fn(
 ) -> c_int;
 
 /// Starts a receive with `f` and writes the new request's guest handle to `request`.
+#[inline(always)]
 pub(super) fn irecv_with(
     persistent: bool,
     cx: &mut Cx,
@@ -366,6 +370,7 @@ pub(super) fn irecv_with(
     new_request(cx, request, req, persistent, None)
 }
 
+#[inline(always)]
 fn irecv(
     cx: &mut Cx,
     buf: u32,

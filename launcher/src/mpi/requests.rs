@@ -34,6 +34,7 @@ fn undefined_to_guest(cx: &Cx, value: c_int) -> i32 {
 }
 
 /// The host request behind guest handle `handle`; `MPI_REQUEST_NULL` maps to the host's.
+#[inline(always)]
 fn host_request(cx: &Cx, handle: i32) -> MpiResult<ffi::MPI_Request> {
     if handle == abi::MPI_REQUEST_NULL {
         return Ok(cx.mpi.null_request());
@@ -58,6 +59,7 @@ fn live_request(cx: &Cx, handle: i32) -> MpiResult<ffi::MPI_Request> {
 
 /// Brings guest handle `handle` in line with the host handle `host` left by a host call:
 /// returns the guest handle to report (`MPI_REQUEST_NULL` once the host freed the request).
+#[inline(always)]
 fn settle(cx: &mut Cx, handle: i32, host: ffi::MPI_Request) -> i32 {
     if handle == abi::MPI_REQUEST_NULL {
         return handle;
@@ -184,6 +186,7 @@ impl Batch {
 // ---------------------------------------------------------------------------------------------
 // Completion.
 
+#[inline(always)]
 fn wait(cx: &mut Cx, request: u32, status: u32) -> MpiResult<()> {
     let handle = cx.read_i32(request)?;
     cx.check_status(status)?;
