@@ -37,7 +37,7 @@ pub const MAGIC: [u8; 8] = *b"WASMPI\0A";
 
 /// Version of the artifact format (header, metadata encoding, VM context, builtins). Bumped
 /// on every incompatible change.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Size of the fixed header at the start of the metadata section.
 pub const HEADER_SIZE: usize = 48;
@@ -194,7 +194,7 @@ pub struct Metadata {
     /// Start function, if any.
     pub start: Option<u32>,
     /// Every instruction that may trap, sorted by offset.
-    pub traps: Vec<TrapSite>,
+    pub traps: TrapTable,
 }
 
 impl Metadata {
@@ -283,11 +283,77 @@ impl Metadata {
 
     /// The trap recorded at exactly text offset `offset`.
     pub fn trap_at(&self, offset: u32) -> Option<TrapSite> {
-        let pos = self
-            .traps
-            .binary_search_by_key(&offset, |t| t.offset)
-            .ok()?;
-        Some(self.traps[pos])
+        self.traps.at(offset)
+    }
+}
+
+/// The trap table: every instruction that may trap, sorted by offset, packed as
+/// [`TrapTable::RECORD`]-byte records (offset as u32 little-endian, then the [`TrapKind`]
+/// byte).
+///
+/// Packed rather than a list of [`TrapSite`]s because a large module has hundreds of
+/// thousands of them and every rank decodes the metadata at start-up: as one byte string the
+/// table is copied in one piece, and only a trap looks inside it (a binary search).
+///
+/// [`TrapKind`]: crate::trap::TrapKind
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrapTable(#[serde(with = "serde_bytes")] Vec<u8>);
+
+impl TrapTable {
+    /// Bytes per record.
+    pub const RECORD: usize = 5;
+
+    /// The table of `sites`, which must be sorted by offset.
+    pub fn new(sites: &[TrapSite]) -> TrapTable {
+        debug_assert!(sites.windows(2).all(|w| w[0].offset <= w[1].offset));
+        let mut bytes = Vec::with_capacity(sites.len() * Self::RECORD);
+        for site in sites {
+            bytes.extend_from_slice(&site.offset.to_le_bytes());
+            bytes.push(site.kind as u8);
+        }
+        TrapTable(bytes)
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.0.len() / Self::RECORD
+    }
+
+    /// Whether the table has no record.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Record `index`, if it exists and names a known trap kind.
+    pub fn get(&self, index: usize) -> Option<TrapSite> {
+        let record = self
+            .0
+            .get(index * Self::RECORD..(index + 1) * Self::RECORD)?;
+        let (offset, kind) = record.split_at(4);
+        Some(TrapSite {
+            offset: u32::from_le_bytes(offset.try_into().ok()?),
+            kind: crate::trap::TrapKind::from_u8(kind[0])?,
+        })
+    }
+
+    /// The trap recorded at exactly text offset `offset`.
+    pub fn at(&self, offset: u32) -> Option<TrapSite> {
+        let record_offset = |index: usize| {
+            let start = index * Self::RECORD;
+            let bytes = &self.0[start..start + 4];
+            u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+        };
+        // partition_point over record indices, without materializing the offsets.
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if record_offset(mid) < offset {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        self.get(low).filter(|site| site.offset == offset)
     }
 }
 
@@ -474,3 +540,43 @@ pub enum ElementMode {
 
 /// Marker in [`ElementSegment::funcs`] for a null reference.
 pub const NULL_FUNC: u32 = u32::MAX;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trap::TrapKind;
+
+    fn site(offset: u32, kind: TrapKind) -> TrapSite {
+        TrapSite { offset, kind }
+    }
+
+    #[test]
+    fn trap_table_finds_exact_offsets_only() {
+        let sites = [
+            site(4, TrapKind::MemoryOutOfBounds),
+            site(9, TrapKind::Unreachable),
+            site(0x1_0000, TrapKind::IntegerDivisionByZero),
+        ];
+        let table = TrapTable::new(&sites);
+        assert_eq!(table.len(), 3);
+        for s in sites {
+            assert_eq!(table.at(s.offset), Some(s));
+        }
+        for missing in [0, 5, 8, 10, 0xffff, u32::MAX] {
+            assert_eq!(table.at(missing), None, "offset {missing}");
+        }
+        assert_eq!(TrapTable::default().at(0), None);
+    }
+
+    #[test]
+    fn trap_table_survives_an_encoding_round_trip_and_damage() {
+        let table = TrapTable::new(&[site(7, TrapKind::BadSignature)]);
+        let encoded = postcard::to_stdvec(&table).unwrap();
+        assert_eq!(postcard::from_bytes::<TrapTable>(&encoded).unwrap(), table);
+        // A truncated record and an unknown kind byte find nothing rather than panicking.
+        let truncated = TrapTable(vec![7, 0, 0, 0]);
+        assert_eq!(truncated.at(7), None);
+        let unknown_kind = TrapTable(vec![7, 0, 0, 0, 0xee]);
+        assert_eq!(unknown_kind.at(7), None);
+    }
+}

@@ -244,7 +244,7 @@ pub fn compile(parsed: &Parsed, target: &Target, options: &Options) -> Result<Co
         data,
         elements: module.elements.clone(),
         start: module.start,
-        traps: text.traps,
+        traps: wasmpi_abi::artifact::TrapTable::new(&text.traps),
     };
     let extra_symbols: Vec<_> = text
         .libcalls
