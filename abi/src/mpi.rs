@@ -547,6 +547,19 @@ pub fn constant(name: &str) -> Option<i64> {
 /// datatypes, requests, keyvals, ...). Every predefined and null handle is below it.
 pub const FIRST_DYNAMIC_HANDLE: i32 = 256;
 
+/// Whether the `long double` of the machine this crate is built for is IEEE binary128 like the
+/// guest's (16 bytes on wasm32), so that the host MPI can reduce guest `long double`s with its
+/// predefined operations. Not on x86-64, whose `long double` is the 80-bit format.
+pub const HOST_LONG_DOUBLE_IS_BINARY128: bool = cfg!(all(
+    target_os = "linux",
+    any(
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "s390x",
+        target_arch = "loongarch64"
+    )
+));
+
 /// Size of every handle, of `int` and of a pointer in guest memory.
 pub const HANDLE_SIZE: u32 = 4;
 /// Size of `MPI_Aint` in guest memory (`ptrdiff_t` on wasm32).

@@ -241,18 +241,6 @@ const LONG_DOUBLE_TYPES: [i32; 4] = [
     abi::MPI_CXX_LONG_DOUBLE_COMPLEX,
 ];
 
-/// Whether the host's `long double` is IEEE binary128 like the guest's, so that the host MPI
-/// can reduce guest `long double`s with predefined operations (not x86's 80-bit format).
-const HOST_LONG_DOUBLE_IS_BINARY128: bool = cfg!(all(
-    target_os = "linux",
-    any(
-        target_arch = "aarch64",
-        target_arch = "riscv64",
-        target_arch = "s390x",
-        target_arch = "loongarch64"
-    )
-));
-
 /// The host operation for a reduction of guest `datatype` with guest `op`: refuses predefined
 /// operations on `long double` types where the host cannot compute them, and tells a
 /// user-defined operation which guest datatype it works on.
@@ -262,7 +250,7 @@ pub(super) fn reduction_op(cx: &Cx, op: i32, datatype: i32) -> MpiResult<ffi::MP
         if let Some(slot) = SLOTS.iter().find(|s| s.handle.load(Relaxed) == op) {
             slot.hint.store(datatype, Relaxed);
         }
-    } else if !HOST_LONG_DOUBLE_IS_BINARY128 && LONG_DOUBLE_TYPES.contains(&datatype) {
+    } else if !abi::HOST_LONG_DOUBLE_IS_BINARY128 && LONG_DOUBLE_TYPES.contains(&datatype) {
         let op_name = abi::GROUPS
             .iter()
             .filter(|g| g.kind == abi::Kind::Op)
