@@ -141,6 +141,13 @@ impl InstanceState {
         Some(old_pages * wasmpi_abi::WASM_PAGE_SIZE)
     }
 
+    /// The MPI state, if an MPI call created it already.
+    #[cfg(feature = "mpi")]
+    #[inline]
+    pub fn mpi_state(&self) -> Option<&crate::mpi::Mpi> {
+        self.mpi.as_ref()
+    }
+
     /// Memory and MPI state, for an MPI trampoline.
     #[cfg(feature = "mpi")]
     pub fn mpi_cx(&mut self) -> crate::mpi::Cx<'_> {

@@ -28,6 +28,8 @@ fn bad_buffers_counts_and_handles_are_refused() {
             "past end -> MPI_ERR_BUFFER",
             "negative count -> MPI_ERR_COUNT",
             "bogus datatype -> MPI_ERR_TYPE",
+            "send to rank 99 -> MPI_ERR_RANK",
+            "receive from rank 99 -> MPI_ERR_RANK",
             "bogus communicator -> MPI_ERR_COMM",
         ] {
             let line = format!("rank {rank}: {expected}");

@@ -67,6 +67,29 @@ fn span(addr: u32, count: i32, datatype: &Datatype) -> Option<(i128, i128)> {
     ))
 }
 
+/// Whether `count` elements of `datatype` at guest address `addr` lie inside a linear memory
+/// of `memory_size` bytes (and `count` is not negative). Calls nothing: the trampolines' fast
+/// paths use it too.
+#[inline(always)]
+pub fn buffer_fits(addr: u32, count: i32, datatype: &Datatype, memory_size: usize) -> bool {
+    if datatype.true_lb == 0 && datatype.true_extent == datatype.extent {
+        // Dense elements (every predefined type, contiguous types): the buffer is
+        // [addr, addr + count x extent), computed without the general span's 128 bits.
+        u64::try_from(count)
+            .ok()
+            .zip(u64::try_from(datatype.extent).ok())
+            .and_then(|(count, extent)| count.checked_mul(extent))
+            .and_then(|len| len.checked_add(u64::from(addr)))
+            .is_some_and(|end| end <= memory_size as u64)
+    } else {
+        let size = memory_size as i128;
+        match span(addr, count, datatype) {
+            Some((low, high)) => count >= 0 && low >= 0 && high <= size,
+            None => count >= 0 && i128::from(addr) <= size,
+        }
+    }
+}
+
 /// The error for an unknown or freed datatype handle.
 #[cold]
 #[inline(never)]
@@ -182,23 +205,7 @@ impl<'a> Cx<'a> {
     /// after checking that every byte the datatype touches lies inside linear memory.
     #[inline(always)]
     pub fn buffer(&self, addr: u32, count: i32, datatype: &Datatype) -> MpiResult<*mut c_void> {
-        let inside = if datatype.true_lb == 0 && datatype.true_extent == datatype.extent {
-            // Dense elements (every predefined type, contiguous types): the buffer is
-            // [addr, addr + count x extent), computed without the general span's 128 bits.
-            u64::try_from(count)
-                .ok()
-                .zip(u64::try_from(datatype.extent).ok())
-                .and_then(|(count, extent)| count.checked_mul(extent))
-                .and_then(|len| len.checked_add(u64::from(addr)))
-                .is_some_and(|end| end <= self.mem.len() as u64)
-        } else {
-            let size = self.mem.len() as i128;
-            match span(addr, count, datatype) {
-                Some((low, high)) => count >= 0 && low >= 0 && high <= size,
-                None => count >= 0 && i128::from(addr) <= size,
-            }
-        };
-        if !inside {
+        if !buffer_fits(addr, count, datatype, self.mem.len()) {
             return Err(self.buffer_error(addr, count, datatype));
         }
         // SAFETY: addr <= memory size, and the memory is one mapping starting at mem's base.

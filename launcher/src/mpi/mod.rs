@@ -19,6 +19,7 @@ mod collv;
 mod comm;
 mod cx;
 mod env;
+mod fast;
 mod group;
 mod handles;
 mod host;
@@ -112,6 +113,7 @@ pub fn host_functions() -> Vec<HostFunc> {
     let mut all = Vec::new();
     all.extend(env::functions());
     all.extend(env::special_functions());
+    all.extend(fast::functions());
     all.extend(p2p::functions());
     all.extend(requests::functions());
     all.extend(coll::functions());

@@ -41,8 +41,9 @@ fn send_with(
     cx.check(unsafe { f(ptr, count, dt, dest, tag, comm) })
 }
 
+/// `MPI_Send` (its trampoline is in [`super::fast`]).
 #[inline(always)]
-fn send(
+pub(super) fn send(
     cx: &mut Cx,
     buf: u32,
     count: i32,
@@ -90,8 +91,10 @@ fn bsend(
     send_with(cx, ffi::MPI_Bsend, buf, count, datatype, dest, tag, comm)
 }
 
+/// `MPI_Recv` (its trampoline is in [`super::fast`]).
 #[inline(always)]
-fn recv(
+#[allow(clippy::too_many_arguments)]
+pub(super) fn recv(
     cx: &mut Cx,
     buf: u32,
     count: i32,
@@ -483,11 +486,9 @@ fn get_count(cx: &mut Cx, status: u32, datatype: i32, count: u32) -> MpiResult<(
 }
 
 super::mpi_functions! {
-    send => MPI_Send(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
     ssend => MPI_Ssend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
     bsend => MPI_Bsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
     rsend => MPI_Rsend(buf: u32, count: i32, datatype: i32, dest: i32, tag: i32, comm: i32);
-    recv => MPI_Recv(buf: u32, count: i32, datatype: i32, source: i32, tag: i32, comm: i32, status: u32);
     sendrecv => MPI_Sendrecv(sendbuf: u32, sendcount: i32, sendtype: i32, dest: i32, sendtag: i32,
         recvbuf: u32, recvcount: i32, recvtype: i32, source: i32, recvtag: i32, comm: i32, status: u32);
     sendrecv_replace => MPI_Sendrecv_replace(buf: u32, count: i32, datatype: i32, dest: i32,
