@@ -82,6 +82,23 @@ pub unsafe fn state_of(vmctx: *mut u8) -> *mut InstanceState {
     unsafe { *(vmctx.add(vmctx::INSTANCE as usize) as *const *mut InstanceState) }
 }
 
+/// Base and size of the linear memory of the instance behind `vmctx`, from the VM context's
+/// base and size fields (which follow every `memory.grow`; size 0 without a memory).
+///
+/// # Safety
+/// `vmctx` must be a live instance's VM context.
+#[cfg(feature = "mpi")]
+#[inline(always)]
+pub unsafe fn memory_of(vmctx: *mut u8) -> (*mut u8, usize) {
+    // SAFETY: per the contract, both fields are initialized for a live instance.
+    unsafe {
+        (
+            *(vmctx.add(vmctx::MEMORY_BASE as usize) as *const *mut u8),
+            *(vmctx.add(vmctx::MEMORY_SIZE as usize) as *const u64) as usize,
+        )
+    }
+}
+
 /// Creates the MPI state in `slot`: once, out of line, so that the trampolines' stack frames
 /// do not reserve room for it.
 #[cfg(feature = "mpi")]
@@ -168,8 +185,7 @@ impl InstanceState {
         // this instance's linear memory (size 0 when it has none), mapped read-write while
         // the instance lives; wasm is suspended while the host runs.
         let memory: &mut [u8] = unsafe {
-            let base = *(vmctx.add(vmctx::MEMORY_BASE as usize) as *const *mut u8);
-            let size = *(vmctx.add(vmctx::MEMORY_SIZE as usize) as *const u64) as usize;
+            let (base, size) = memory_of(vmctx);
             if size == 0 {
                 &mut []
             } else {

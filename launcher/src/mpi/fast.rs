@@ -15,35 +15,54 @@ use super::p2p;
 use super::state::Mpi;
 use crate::host::{Caller, HostFunc, VmCtx};
 use mpi::ffi;
-use std::ffi::c_int;
+use std::ffi::{c_int, c_void};
 use wasmpi_abi::mpi as abi;
 use wasmpi_abi::types::ValType::I32;
-use wasmpi_abi::vmctx;
 
-/// The MPI state (if an earlier call created it) and linear memory's base and size, read
-/// from the instance behind `vmctx`.
+/// The host arguments of a point-to-point call, when its common case applies: MPI is set
+/// up, `comm` and `datatype` are live handles and the buffer lies inside linear memory.
+/// Calls nothing; `None` sends the call to its generic trampoline.
 ///
 /// # Safety
 /// `vmctx` must be the live VM context compiled wasm passed to a host function, and the
 /// returned reference must not outlive that call.
 #[inline(always)]
-unsafe fn parts<'a>(vmctx: *mut VmCtx) -> Option<(&'a Mpi, *mut u8, usize)> {
+unsafe fn common_case<'a>(
+    vmctx: *mut VmCtx,
+    buf: u32,
+    count: i32,
+    datatype: i32,
+    comm: i32,
+) -> Option<(&'a Mpi, *mut c_void, ffi::MPI_Datatype, ffi::MPI_Comm)> {
     let ctx = vmctx.cast::<u8>();
     // SAFETY: per the contract the INSTANCE slot holds the live instance state, and wasm is
-    // suspended while the host runs; the base and size fields describe the accessible linear
-    // memory (as in `InstanceState::mpi_cx_at`).
-    unsafe {
-        let mpi = (*crate::instance::state_of(ctx)).mpi_state()?;
-        let base = *(ctx.add(vmctx::MEMORY_BASE as usize) as *const *mut u8);
-        let size = *(ctx.add(vmctx::MEMORY_SIZE as usize) as *const u64) as usize;
-        Some((mpi, base, size))
+    // suspended while the host runs.
+    let mpi = unsafe { (*crate::instance::state_of(ctx)).mpi_state()? };
+    // SAFETY: per the contract.
+    let (base, size) = unsafe { crate::instance::memory_of(ctx) };
+    let (c, dt) = (mpi.comms.get(comm)?, mpi.datatypes.get(datatype)?);
+    buffer_fits(buf, count, dt, size)
+        .then(|| (mpi, base.wrapping_add(buf as usize).cast(), dt.host, c.host))
+}
+
+/// The guest's return code for host return code `rc` of `function` on guest communicator
+/// `comm`.
+///
+/// # Safety
+/// As for [`common_case`].
+#[inline(always)]
+unsafe fn host_result(vmctx: *mut VmCtx, function: &str, comm: i32, rc: c_int) -> i32 {
+    if rc == 0 {
+        return abi::MPI_SUCCESS;
     }
+    // SAFETY: per the contract.
+    unsafe { host_failed(vmctx, function, comm, rc) }
 }
 
 /// Applies the error handler of guest communicator `comm` to host error `rc` of `function`.
 ///
 /// # Safety
-/// As for [`parts`].
+/// As for [`common_case`].
 #[cold]
 #[inline(never)]
 unsafe fn host_failed(vmctx: *mut VmCtx, function: &str, comm: i32, rc: c_int) -> i32 {
@@ -57,7 +76,7 @@ unsafe fn host_failed(vmctx: *mut VmCtx, function: &str, comm: i32, rc: c_int) -
 /// `MPI_Send` through the generic path.
 ///
 /// # Safety
-/// As for [`parts`].
+/// As for [`common_case`].
 #[cold]
 #[inline(never)]
 unsafe fn send_generic(
@@ -79,7 +98,7 @@ unsafe fn send_generic(
 /// `MPI_Recv` through the generic path.
 ///
 /// # Safety
-/// As for [`parts`].
+/// As for [`common_case`].
 #[cold]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -111,21 +130,12 @@ unsafe extern "C" fn mpi_send(
     comm: i32,
 ) -> i32 {
     // SAFETY: compiled wasm calls host functions with its own live VM context.
-    if let Some((mpi, base, size)) = unsafe { parts(vmctx) } {
-        if let (Some(c), Some(dt)) = (mpi.comms.get(comm), mpi.datatypes.get(datatype)) {
-            if buffer_fits(buf, count, dt, size) {
-                let ptr = base.wrapping_add(buf as usize).cast();
-                // SAFETY: the buffer lies in linear memory; live host handles.
-                let rc = unsafe {
-                    ffi::MPI_Send(ptr, count, dt.host, mpi.rank_to_host(dest), tag, c.host)
-                };
-                if rc == 0 {
-                    return abi::MPI_SUCCESS;
-                }
-                // SAFETY: as above.
-                return unsafe { host_failed(vmctx, "MPI_Send", comm, rc) };
-            }
-        }
+    if let Some((mpi, ptr, dt, c)) = unsafe { common_case(vmctx, buf, count, datatype, comm) } {
+        let dest = mpi.rank_to_host(dest);
+        // SAFETY: the buffer lies in linear memory; live host handles.
+        let rc = unsafe { ffi::MPI_Send(ptr, count, dt, dest, tag, c) };
+        // SAFETY: as above.
+        return unsafe { host_result(vmctx, "MPI_Send", comm, rc) };
     }
     // SAFETY: as above.
     unsafe { send_generic(vmctx, buf, count, datatype, dest, tag, comm) }
@@ -145,31 +155,14 @@ unsafe extern "C" fn mpi_recv(
 ) -> i32 {
     if status == abi::MPI_STATUS_IGNORE as u32 {
         // SAFETY: compiled wasm calls host functions with its own live VM context.
-        if let Some((mpi, base, size)) = unsafe { parts(vmctx) } {
-            if let (Some(c), Some(dt)) = (mpi.comms.get(comm), mpi.datatypes.get(datatype)) {
-                if buffer_fits(buf, count, dt, size) {
-                    let ptr = base.wrapping_add(buf as usize).cast();
-                    let (source, tag) = (mpi.rank_to_host(source), mpi.tag_to_host(tag));
-                    // SAFETY: the buffer lies in linear memory; live host handles; the host's
-                    // MPI_STATUS_IGNORE is a valid status argument.
-                    let rc = unsafe {
-                        ffi::MPI_Recv(
-                            ptr,
-                            count,
-                            dt.host,
-                            source,
-                            tag,
-                            c.host,
-                            ffi::RSMPI_STATUS_IGNORE,
-                        )
-                    };
-                    if rc == 0 {
-                        return abi::MPI_SUCCESS;
-                    }
-                    // SAFETY: as above.
-                    return unsafe { host_failed(vmctx, "MPI_Recv", comm, rc) };
-                }
-            }
+        if let Some((mpi, ptr, dt, c)) = unsafe { common_case(vmctx, buf, count, datatype, comm) } {
+            let (source, tag) = (mpi.rank_to_host(source), mpi.tag_to_host(tag));
+            let ignore = ffi::RSMPI_STATUS_IGNORE;
+            // SAFETY: the buffer lies in linear memory; live host handles; the host's
+            // MPI_STATUS_IGNORE is a valid status argument.
+            let rc = unsafe { ffi::MPI_Recv(ptr, count, dt, source, tag, c, ignore) };
+            // SAFETY: as above.
+            return unsafe { host_result(vmctx, "MPI_Recv", comm, rc) };
         }
     }
     // SAFETY: as above.

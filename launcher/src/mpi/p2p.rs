@@ -42,7 +42,6 @@ fn send_with(
 }
 
 /// `MPI_Send` (its trampoline is in [`super::fast`]).
-#[inline(always)]
 pub(super) fn send(
     cx: &mut Cx,
     buf: u32,
@@ -92,7 +91,6 @@ fn bsend(
 }
 
 /// `MPI_Recv` (its trampoline is in [`super::fast`]).
-#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn recv(
     cx: &mut Cx,
