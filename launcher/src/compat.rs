@@ -12,7 +12,7 @@ const MODULE: &str = "env";
 /// `int gethostname(char *name, size_t len)`: the host's name, NUL-terminated if it fits.
 unsafe extern "C" fn gethostname(vmctx: *mut VmCtx, name: u32, len: u32) -> i32 {
     // SAFETY: compiled wasm passes its own live VM context.
-    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+    let mut caller = unsafe { Caller::from_vmctx(&vmctx) };
     let host = rustix::system::uname();
     let mut bytes = host.nodename().to_bytes().to_vec();
     bytes.push(0);
@@ -35,7 +35,7 @@ fn fatal(message: &str) -> ! {
 /// fresh pages at the end of linear memory (the program is about to end anyway).
 unsafe extern "C" fn cxa_allocate_exception(vmctx: *mut VmCtx, size: u32) -> u32 {
     // SAFETY: compiled wasm passes its own live VM context.
-    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+    let mut caller = unsafe { Caller::from_vmctx(&vmctx) };
     let pages = (size as u64).div_ceil(wasmpi_abi::WASM_PAGE_SIZE).max(1) as u32;
     match caller
         .grow_memory(pages)
@@ -51,7 +51,7 @@ unsafe extern "C" fn cxa_allocate_exception(vmctx: *mut VmCtx, size: u32) -> u32
 /// vtable pointer.
 unsafe extern "C" fn cxa_throw(vmctx: *mut VmCtx, _object: u32, type_info: u32, _destructor: u32) {
     // SAFETY: compiled wasm passes its own live VM context.
-    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+    let mut caller = unsafe { Caller::from_vmctx(&vmctx) };
     let memory = caller.memory();
     let name = crate::guest::read_u32(memory, type_info.wrapping_add(4))
         .ok()

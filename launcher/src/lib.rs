@@ -13,6 +13,12 @@
 //!
 //! A trap inside wasm comes back as [`Error::Trap`], in-process; the instance's memory can
 //! still be inspected afterwards.
+//!
+//! Layers, lowest first (a module imports only from layers below it): the artifact, memory,
+//! stacks and the per-thread registries (`artifact`, `memory`, `stack`, `regions`, `refs`,
+//! `enter`); what instances share (`linking`); the host side (`host`, then `wasi/`, `mpi/`,
+//! `compat`, which reach an instance only through `host`); the instance (`instance/`, with
+//! `builtins`); the fault handler (`signals`).
 
 pub mod artifact;
 mod builtins;
@@ -26,6 +32,7 @@ pub mod memory;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 pub mod perfmap;
+mod refs;
 mod regions;
 pub mod resolve;
 mod signals;
@@ -36,6 +43,7 @@ pub mod wasi;
 pub use artifact::Artifact;
 pub use instance::Instance;
 pub use linking::{Extern, Global, Memory, Table};
+pub use refs::FuncHandle;
 use wasmpi_abi::trap::TrapKind;
 use wasmpi_abi::types::ValType;
 
@@ -62,8 +70,17 @@ pub enum Val {
     F64(u64),
     /// v128.
     V128(u128),
-    /// funcref: address of a function reference, 0 for null.
-    FuncRef(usize),
+    /// funcref: a function of a live instance, or `None` for null. Safe code cannot make
+    /// one from an address:
+    ///
+    /// ```compile_fail
+    /// let forged = wasmpi_launcher::Val::FuncRef(0x4000_1000);
+    /// ```
+    ///
+    /// ```compile_fail
+    /// let forged = wasmpi_launcher::FuncHandle { owner: 1, index: 0 };
+    /// ```
+    FuncRef(Option<FuncHandle>),
 }
 
 impl Val {
@@ -79,15 +96,18 @@ impl Val {
         }
     }
 
-    pub(crate) fn to_bits(self) -> u128 {
-        match self {
+    /// The value as wasm stores it; a function reference becomes the address of its
+    /// `FuncRef`, which fails when its instance is gone.
+    pub(crate) fn to_bits(self) -> Result<u128, Error> {
+        Ok(match self {
             Val::I32(v) => v as u32 as u128,
             Val::I64(v) => v as u64 as u128,
             Val::F32(v) => v as u128,
             Val::F64(v) => v as u128,
             Val::V128(v) => v,
-            Val::FuncRef(v) => v as u128,
-        }
+            Val::FuncRef(None) => 0,
+            Val::FuncRef(Some(handle)) => refs::address_of(handle)? as u128,
+        })
     }
 
     pub(crate) fn from_bits(ty: ValType, bits: u128) -> Val {
@@ -97,7 +117,7 @@ impl Val {
             ValType::F32 => Val::F32(bits as u32),
             ValType::F64 => Val::F64(bits as u64),
             ValType::V128 => Val::V128(bits),
-            ValType::FuncRef => Val::FuncRef(bits as u64 as usize),
+            ValType::FuncRef => Val::FuncRef(refs::handle_of(bits as u64 as usize)),
         }
     }
 }

@@ -54,15 +54,16 @@ pub struct Global {
 pub(crate) struct GlobalCell(UnsafeCell<u128>);
 
 impl Global {
-    /// A global owned by the host, with an initial value (its type is the value's).
-    pub fn new(value: Val, mutable: bool) -> Global {
-        let storage = Rc::new(GlobalCell(UnsafeCell::new(value.to_bits())));
-        Global {
+    /// A global owned by the host, with an initial value (its type is the value's). Fails
+    /// only for a function reference whose instance is gone.
+    pub fn new(value: Val, mutable: bool) -> Result<Global, Error> {
+        let storage = Rc::new(GlobalCell(UnsafeCell::new(value.to_bits()?)));
+        Ok(Global {
             value: storage.0.get(),
             ty: value.ty(),
             mutable,
             _storage: Some(storage),
-        }
+        })
     }
 
     /// The current value.
@@ -135,7 +136,6 @@ impl Table {
     }
 
     /// Entry `index` (address of a [`FuncRef`], 0 for null).
-    #[cfg(feature = "mpi")]
     pub(crate) fn get(&self, index: u32) -> Option<usize> {
         self.0.elements.borrow().get(index as usize).copied()
     }

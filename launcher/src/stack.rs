@@ -88,3 +88,12 @@ pub fn for_this_thread() -> rustix::io::Result<Rc<Stack>> {
         Ok(stack)
     })
 }
+
+/// The guard region of this thread's wasm stack, if it has one: for the fault handler, which
+/// must neither allocate nor block (it only reads the thread-local slot).
+pub fn this_thread_guard() -> Option<(usize, usize)> {
+    THREAD_STACK
+        .try_with(|slot| slot.try_borrow().ok()?.as_ref().map(|stack| stack.guard()))
+        .ok()
+        .flatten()
+}

@@ -320,3 +320,61 @@ fn exported_globals_can_be_read() {
     assert_eq!(inst.global("half"), Some(Val::F32(1.5f32.to_bits())));
     assert_eq!(inst.global("bump"), None, "a function is not a global");
 }
+
+/// A module that hands out function references and calls whatever reference it is given.
+const REFS: &str = r#"
+(module
+  (type $answer (func (result i32)))
+  (table $t 1 funcref)
+  (func $forty_two (type $answer) (i32.const 42))
+  (func $seven (type $answer) (i32.const 7))
+  (elem declare func $forty_two $seven)
+  (global (export "favourite") funcref (ref.func $seven))
+  (func (export "get") (result funcref) (ref.func $forty_two))
+  (func (export "call") (param funcref) (result i32)
+    (table.set $t (i32.const 0) (local.get 0))
+    (call_indirect (type $answer) (i32.const 0))))
+"#;
+
+#[test]
+fn function_references_are_handles_checked_against_their_instance() {
+    let mut first = instance(REFS);
+    let mut second = instance(REFS);
+    let Val::FuncRef(Some(forty_two)) = first.call("get", &[]).unwrap()[0] else {
+        panic!("`get` returns a function reference");
+    };
+    let Some(Val::FuncRef(Some(seven))) = first.global("favourite") else {
+        panic!("`favourite` is a function reference");
+    };
+    // A handle goes back into wasm, in its own instance and in another live one.
+    assert_eq!(
+        first
+            .call("call", &[Val::FuncRef(Some(forty_two))])
+            .unwrap(),
+        vec![Val::I32(42)]
+    );
+    assert_eq!(
+        second.call("call", &[Val::FuncRef(Some(seven))]).unwrap(),
+        vec![Val::I32(7)]
+    );
+    // Null is null: the indirect call traps.
+    let Err(Error::Trap(trap)) = second.call("call", &[Val::FuncRef(None)]) else {
+        panic!("calling a null reference traps");
+    };
+    assert_eq!(trap.kind, TrapKind::IndirectCallToNull);
+    // Once its instance is gone, a handle designates nothing: refused before wasm runs, and
+    // host globals refuse it too. (Safe code cannot build a handle from an address at all:
+    // see the compile_fail examples on `Val::FuncRef`.)
+    drop(first);
+    let err = second
+        .call("call", &[Val::FuncRef(Some(forty_two))])
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Call(m) if m.contains("no longer alive")),
+        "{err}"
+    );
+    let err = wasmpi_launcher::Global::new(Val::FuncRef(Some(seven)), false)
+        .err()
+        .expect("a dead instance's reference is refused");
+    assert!(err.to_string().contains("no longer alive"), "{err}");
+}

@@ -482,7 +482,7 @@ fn get_attr_entry(
     flag: u32,
 ) -> i32 {
     // SAFETY: compiled wasm calls host functions with its own live VM context.
-    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+    let mut caller = unsafe { Caller::from_vmctx(&vmctx) };
     if predefined_key(keyval).is_some() {
         reserve_attr_area(&mut caller);
     }
@@ -526,7 +526,7 @@ unsafe extern "C" fn comm_c2f(_vmctx: *mut VmCtx, comm: i32) -> i32 {
 /// `MPI_Comm_f2c`: the handle itself if it names a live communicator, else `MPI_COMM_NULL`.
 unsafe extern "C" fn comm_f2c(vmctx: *mut VmCtx, comm: i32) -> i32 {
     // SAFETY: compiled wasm calls host functions with its own live VM context.
-    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+    let mut caller = unsafe { Caller::from_vmctx(&vmctx) };
     let cx = caller.mpi_cx();
     if cx.mpi.comms.get(comm).is_some() {
         comm

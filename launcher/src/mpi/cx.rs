@@ -101,12 +101,20 @@ fn invalid_datatype(handle: i32) -> MpiError {
 }
 
 /// Guest memory and MPI state, for the duration of one MPI call.
+///
+/// Linear memory and the WASI state are held as pointers and borrowed only through
+/// [`Cx::mem`] and [`Cx::wasi`], for as long as the borrow of the `Cx`: while the host MPI
+/// runs (and may call a user-defined reduction, which runs wasm that writes memory and may
+/// call WASI), no borrow of either is alive.
 pub struct Cx<'a> {
-    mem: &'a mut [u8],
+    /// Base of linear memory.
+    mem_base: *mut u8,
+    /// Accessible size of linear memory in bytes (0 without a memory).
+    mem_size: usize,
     /// The MPI state.
     pub mpi: &'a mut Mpi,
     /// The WASI state (preopened directories resolve MPI-IO file names).
-    pub wasi: &'a mut crate::wasi::WasiCtx,
+    wasi: *mut crate::wasi::WasiCtx,
     /// Communicator whose error handler applies to this call.
     errors_on: i32,
     /// Error handler of the window or file this call works on, which applies instead.
@@ -115,9 +123,20 @@ pub struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     /// A context over an instance's memory, MPI and WASI state.
-    pub fn new(mem: &'a mut [u8], mpi: &'a mut Mpi, wasi: &'a mut crate::wasi::WasiCtx) -> Cx<'a> {
+    ///
+    /// # Safety
+    /// `mem_base` and `mem_size` must describe linear memory mapped read-write, and `wasi`
+    /// the instance's WASI state, both valid and borrowed by nothing else for `'a`, except
+    /// by wasm and host functions running while no borrow from this `Cx` is alive.
+    pub unsafe fn new(
+        mem_base: *mut u8,
+        mem_size: usize,
+        mpi: &'a mut Mpi,
+        wasi: *mut crate::wasi::WasiCtx,
+    ) -> Cx<'a> {
         Cx {
-            mem,
+            mem_base,
+            mem_size,
             mpi,
             wasi,
             errors_on: abi::MPI_COMM_WORLD,
@@ -127,7 +146,27 @@ impl<'a> Cx<'a> {
 
     /// Linear memory.
     pub fn mem(&mut self) -> &mut [u8] {
-        self.mem
+        if self.mem_size == 0 {
+            return &mut [];
+        }
+        // SAFETY: per `Cx::new`, the range is mapped read-write and borrowed by nothing else
+        // while this borrow of `self` lives.
+        unsafe { std::slice::from_raw_parts_mut(self.mem_base, self.mem_size) }
+    }
+
+    /// Linear memory, for reading.
+    fn mem_shared(&self) -> &[u8] {
+        if self.mem_size == 0 {
+            return &[];
+        }
+        // SAFETY: as in `mem`; shared for as long as this borrow of `self`.
+        unsafe { std::slice::from_raw_parts(self.mem_base, self.mem_size) }
+    }
+
+    /// The WASI state.
+    pub fn wasi(&mut self) -> &mut crate::wasi::WasiCtx {
+        // SAFETY: per `Cx::new`, valid and borrowed by nothing else while this borrow lives.
+        unsafe { &mut *self.wasi }
     }
 
     /// Checks a host return code.
@@ -205,11 +244,11 @@ impl<'a> Cx<'a> {
     /// after checking that every byte the datatype touches lies inside linear memory.
     #[inline(always)]
     pub fn buffer(&self, addr: u32, count: i32, datatype: &Datatype) -> MpiResult<*mut c_void> {
-        if !buffer_fits(addr, count, datatype, self.mem.len()) {
+        if !buffer_fits(addr, count, datatype, self.mem_size) {
             return Err(self.buffer_error(addr, count, datatype));
         }
         // SAFETY: addr <= memory size, and the memory is one mapping starting at mem's base.
-        Ok(unsafe { self.mem.as_ptr().add(addr as usize) } as *mut c_void)
+        Ok(unsafe { self.mem_base.add(addr as usize) } as *mut c_void)
     }
 
     /// Why [`Cx::buffer`] refused a buffer (its cold path).
@@ -219,7 +258,7 @@ impl<'a> Cx<'a> {
         if count < 0 {
             return MpiError::new(abi::MPI_ERR_COUNT, format!("negative count {count}"));
         }
-        let size = self.mem.len();
+        let size = self.mem_size;
         match span(addr, count, datatype) {
             Some((low, high)) => MpiError::new(
                 abi::MPI_ERR_BUFFER,
@@ -269,12 +308,12 @@ impl<'a> Cx<'a> {
 
     /// Reads a guest `int`.
     pub fn read_i32(&self, addr: u32) -> MpiResult<i32> {
-        Ok(guest::read_u32(self.mem, addr)? as i32)
+        Ok(guest::read_u32(self.mem_shared(), addr)? as i32)
     }
 
     /// Writes a guest `int`.
     pub fn write_i32(&mut self, addr: u32, value: i32) -> MpiResult<()> {
-        Ok(guest::write_u32(self.mem, addr, value as u32)?)
+        Ok(guest::write_u32(self.mem(), addr, value as u32)?)
     }
 
     /// Reads `count` guest `int`s.
@@ -282,7 +321,7 @@ impl<'a> Cx<'a> {
         let count = u32::try_from(count)
             .map_err(|_| MpiError::new(abi::MPI_ERR_COUNT, format!("negative count {count}")))?;
         let bytes = guest::slice(
-            self.mem,
+            self.mem_shared(),
             addr,
             count.checked_mul(4).ok_or(guest::OutOfBounds)?,
         )?;
@@ -295,7 +334,7 @@ impl<'a> Cx<'a> {
     /// Writes guest `int`s.
     pub fn write_i32s(&mut self, addr: u32, values: &[i32]) -> MpiResult<()> {
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        Ok(guest::write_bytes(self.mem, addr, &bytes)?)
+        Ok(guest::write_bytes(self.mem(), addr, &bytes)?)
     }
 
     /// Writes a host status to the guest `MPI_Status` at `addr` (nothing for
@@ -339,13 +378,13 @@ impl<'a> Cx<'a> {
         field(&mut out, abi::STATUS_ERROR, &error.to_le_bytes());
         field(&mut out, abi::STATUS_CANCELLED, &cancelled.to_le_bytes());
         field(&mut out, abi::STATUS_COUNT, &bytes.to_le_bytes());
-        Ok(guest::write_bytes(self.mem, addr, &out)?)
+        Ok(guest::write_bytes(self.mem(), addr, &out)?)
     }
 
     /// Checks that a guest status can be written at `addr`, before the call that fills it.
     pub fn check_status(&self, addr: u32) -> MpiResult<()> {
         if addr != 0 {
-            guest::check_writable(self.mem, addr, abi::STATUS_SIZE as usize)?;
+            guest::check_writable(self.mem_shared(), addr, abi::STATUS_SIZE as usize)?;
         }
         Ok(())
     }

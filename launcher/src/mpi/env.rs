@@ -366,8 +366,11 @@ unsafe extern "C" fn alloc_mem(
     baseptr: u32,
 ) -> i32 {
     // SAFETY: compiled wasm passes its own live VM context.
-    let mut caller = unsafe { crate::host::Caller::from_vmctx(vmctx) };
-    let result = match caller.call_export("malloc", &[crate::Val::I32(size.max(1))]) {
+    let mut caller = unsafe { crate::host::Caller::from_vmctx(&vmctx) };
+    let result = match caller.call(
+        crate::host::Callee::Export("malloc"),
+        &[crate::Val::I32(size.max(1))],
+    ) {
         Ok(values) => match values.first() {
             Some(crate::Val::I32(0)) => Err(MpiError::new(
                 abi::MPI_ERR_NO_MEM,
@@ -393,8 +396,11 @@ unsafe extern "C" fn alloc_mem(
 /// `MPI_Free_mem` for modules built with other headers: the module's exported `free`.
 unsafe extern "C" fn free_mem(vmctx: *mut crate::host::VmCtx, base: i32) -> i32 {
     // SAFETY: compiled wasm passes its own live VM context.
-    let mut caller = unsafe { crate::host::Caller::from_vmctx(vmctx) };
-    let result = match caller.call_export("free", &[crate::Val::I32(base)]) {
+    let mut caller = unsafe { crate::host::Caller::from_vmctx(&vmctx) };
+    let result = match caller.call(
+        crate::host::Callee::Export("free"),
+        &[crate::Val::I32(base)],
+    ) {
         Ok(_) => Ok(()),
         Err(crate::Error::NoSuchExport(_)) => Err(MpiError::new(
             abi::MPI_ERR_OTHER,

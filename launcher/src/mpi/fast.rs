@@ -34,12 +34,10 @@ unsafe fn common_case<'a>(
     datatype: i32,
     comm: i32,
 ) -> Option<(&'a Mpi, *mut c_void, ffi::MPI_Datatype, ffi::MPI_Comm)> {
-    let ctx = vmctx.cast::<u8>();
-    // SAFETY: per the contract the INSTANCE slot holds the live instance state, and wasm is
-    // suspended while the host runs.
-    let mpi = unsafe { (*crate::instance::state_of(ctx)).mpi_state()? };
     // SAFETY: per the contract.
-    let (base, size) = unsafe { crate::instance::memory_of(ctx) };
+    let mpi = unsafe { crate::host::mpi_state(vmctx)? };
+    // SAFETY: per the contract.
+    let (base, size) = unsafe { crate::host::memory_of(vmctx.cast()) };
     let (c, dt) = (mpi.comms.get(comm)?, mpi.datatypes.get(datatype)?);
     buffer_fits(buf, count, dt, size)
         .then(|| (mpi, base.wrapping_add(buf as usize).cast(), dt.host, c.host))
@@ -67,7 +65,7 @@ unsafe fn host_result(vmctx: *mut VmCtx, function: &str, comm: i32, rc: c_int) -
 #[inline(never)]
 unsafe fn host_failed(vmctx: *mut VmCtx, function: &str, comm: i32, rc: c_int) -> i32 {
     // SAFETY: per the contract.
-    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+    let mut caller = unsafe { Caller::from_vmctx(&vmctx) };
     let mut cx = caller.mpi_cx();
     let result = cx.comm(comm).and_then(|_| cx.check(rc));
     cx.finish(function, result)
@@ -89,7 +87,7 @@ unsafe fn send_generic(
     comm: i32,
 ) -> i32 {
     // SAFETY: per the contract.
-    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+    let mut caller = unsafe { Caller::from_vmctx(&vmctx) };
     let mut cx = caller.mpi_cx();
     let result = p2p::send(&mut cx, buf, count, datatype, dest, tag, comm);
     cx.finish("MPI_Send", result)
@@ -113,7 +111,7 @@ unsafe fn recv_generic(
     status: u32,
 ) -> i32 {
     // SAFETY: per the contract.
-    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+    let mut caller = unsafe { Caller::from_vmctx(&vmctx) };
     let mut cx = caller.mpi_cx();
     let result = p2p::recv(&mut cx, buf, count, datatype, source, tag, comm, status);
     cx.finish("MPI_Recv", result)

@@ -123,7 +123,7 @@ fn host_path(cx: &mut Cx, filename: u32, follow_final: bool) -> MpiResult<crate:
     if !complete {
         return Err(MpiError::new(abi::MPI_ERR_BAD_FILE, "file name too long"));
     }
-    crate::wasi::host_path(cx.wasi, &name, follow_final).map_err(|e| {
+    crate::wasi::host_path(cx.wasi(), &name, follow_final).map_err(|e| {
         let class = match e {
             crate::wasi::Errno::NOTCAPABLE
             | crate::wasi::Errno::ACCES

@@ -52,7 +52,7 @@ macro_rules! mpi_functions {
             $(
                 pub(super) unsafe extern "C" fn $name(vmctx: *mut crate::host::VmCtx $(, $arg: $ty)*) -> i32 {
                     // SAFETY: compiled wasm calls host functions with its own live VM context.
-                    let mut caller = unsafe { crate::host::Caller::from_vmctx(vmctx) };
+                    let mut caller = unsafe { crate::host::Caller::from_vmctx(&vmctx) };
                     let mut cx = caller.mpi_cx();
                     let result = $func(&mut cx $(, $arg)*);
                     cx.finish(stringify!($name), result)

@@ -15,6 +15,7 @@
 
 use super::cx::{Cx, MpiError, MpiResult};
 use super::state::Datatype;
+use crate::host::{Callee, Caller};
 use crate::{guest, Error, Val};
 use mpi::ffi;
 use std::ffi::{c_int, c_void};
@@ -111,14 +112,37 @@ fn fail(message: &str) -> ! {
     super::env::abort_with(&format!("user-defined operation: {message}"), 1)
 }
 
-/// The guest handle to show the user function for host datatype `host`.
-fn guest_datatype(cx: &Cx, slot: usize, host: ffi::MPI_Datatype) -> Option<(i32, Datatype)> {
+thread_local! {
+    /// The guest datatypes reductions with a user-defined operation were started with on
+    /// this thread (guest handle and what it was then), for the operation's callback: it
+    /// must not borrow the MPI state, which the trampoline that started the reduction holds.
+    static REDUCED_TYPES: std::cell::RefCell<Vec<(i32, Datatype)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Remembers guest datatype `handle` as `datatype` for user-defined operations' callbacks.
+fn remember_reduced_type(handle: i32, datatype: Datatype) {
+    REDUCED_TYPES.with(|types| {
+        let mut types = types.borrow_mut();
+        match types.iter_mut().find(|(h, _)| *h == handle) {
+            Some(entry) => entry.1 = datatype,
+            None => types.push((handle, datatype)),
+        }
+    });
+}
+
+/// The guest handle to show the user function for host datatype `host`: the one last
+/// passed with this slot's operation if it matches, else any reduced guest type that does.
+fn guest_datatype(slot: usize, host: ffi::MPI_Datatype) -> Option<(i32, Datatype)> {
     let hint = SLOTS[slot].hint.load(Relaxed);
-    let handle = match cx.mpi.datatypes.get(hint) {
-        Some(d) if d.host == host => hint,
-        _ => cx.mpi.datatypes.find(|d| d.host == host)?,
-    };
-    Some((handle, *cx.mpi.datatypes.get(handle)?))
+    REDUCED_TYPES.with(|types| {
+        let types = types.borrow();
+        types
+            .iter()
+            .find(|(h, d)| *h == hint && d.host == host)
+            .or_else(|| types.iter().find(|(_, d)| d.host == host))
+            .copied()
+    })
 }
 
 /// Applies the guest function of `slot` to `len` elements: `inoutvec[i] = invec[i] op
@@ -131,17 +155,17 @@ fn run(slot: usize, invec: *const u8, inoutvec: *mut u8, len: c_int, host_dt: ff
     if len <= 0 {
         return;
     }
-    // SAFETY: the host MPI calls user functions only inside MPI calls, which wasm made on this
-    // thread; the trampoline that made the call does not touch the instance until the host
-    // MPI returns, and the reference is dropped before this callback returns.
-    let Some(state) = (unsafe { crate::instance::running_state() }) else {
+    // The host MPI calls user functions only inside MPI calls, which wasm made on this
+    // thread: the running activation's VM context is the calling instance's.
+    let Some(vmctx) = crate::host::running_vmctx() else {
         fail("called while no wasm code runs on this thread")
     };
-    let (guest_dt, dt) = {
-        let cx = state.mpi_cx();
-        guest_datatype(&cx, slot, host_dt)
-            .unwrap_or_else(|| fail("the host MPI passed a datatype the program does not know"))
-    };
+    // SAFETY: the VM context of the activation running on this thread. The trampoline that
+    // made the MPI call holds the MPI state; this Caller touches only memory (which the
+    // trampoline does not borrow across the host call) and calls wasm.
+    let mut caller = unsafe { Caller::from_vmctx(&vmctx) };
+    let (guest_dt, dt) = guest_datatype(slot, host_dt)
+        .unwrap_or_else(|| fail("the host MPI passed a datatype the program does not know"));
     if dt.extent <= 0 || dt.true_extent < 0 {
         fail(&format!(
             "{} has extent {}: user-defined operations need a positive extent",
@@ -180,8 +204,7 @@ fn run(slot: usize, invec: *const u8, inoutvec: *mut u8, len: c_int, host_dt: ff
         let host_in = invec.wrapping_offset(offset as isize);
         let host_inout = inoutvec.wrapping_offset(offset as isize);
         {
-            let mut cx = state.mpi_cx();
-            let mem = cx.mem();
+            let mem = caller.memory();
             let copied = (|| -> guest::GuestResult<()> {
                 guest::write_u32(mem, len_addr, n as u32)?;
                 guest::write_u32(mem, dt_addr, guest_dt as u32)?;
@@ -205,7 +228,7 @@ fn run(slot: usize, invec: *const u8, inoutvec: *mut u8, len: c_int, host_dt: ff
             Val::I32(len_addr as i32),
             Val::I32(dt_addr as i32),
         ];
-        match state.call_function_pointer(func, &args) {
+        match caller.in_user_op(|caller| caller.call(Callee::FunctionPointer(func), &args)) {
             Ok(_) => {}
             Err(Error::Trap(trap)) => super::env::abort_with(
                 &format!("{trap} (in user-defined operation {func})"),
@@ -220,8 +243,7 @@ fn run(slot: usize, invec: *const u8, inoutvec: *mut u8, len: c_int, host_dt: ff
             Err(error) => fail(&format!("cannot call function pointer {func}: {error}")),
         }
         {
-            let mut cx = state.mpi_cx();
-            match guest::slice(cx.mem(), inout_base, span as u32) {
+            match guest::slice(caller.memory(), inout_base, span as u32) {
                 // SAFETY: the source was bounds-checked; host_inout holds this chunk's `span`
                 // bytes of inoutvec (see above).
                 Ok(from) => unsafe { std::ptr::copy(from.as_ptr(), host_inout, span) },
@@ -250,6 +272,7 @@ pub(super) fn reduction_op(cx: &Cx, op: i32, datatype: i32) -> MpiResult<ffi::MP
         if let Some(slot) = SLOTS.iter().find(|s| s.handle.load(Relaxed) == op) {
             slot.hint.store(datatype, Relaxed);
         }
+        remember_reduced_type(datatype, cx.datatype(datatype)?);
     } else if !abi::HOST_LONG_DOUBLE_IS_BINARY128 && LONG_DOUBLE_TYPES.contains(&datatype) {
         let op_name = abi::GROUPS
             .iter()

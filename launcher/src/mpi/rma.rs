@@ -816,7 +816,7 @@ unsafe fn growing(
     run: impl FnOnce(&mut Cx, MpiResult<Grown>) -> MpiResult<()>,
 ) -> i32 {
     // SAFETY: per this function's contract.
-    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+    let mut caller = unsafe { Caller::from_vmctx(&vmctx) };
     let pages = {
         let mut cx = caller.mpi_cx();
         match plan(&mut cx) {

@@ -40,7 +40,7 @@
 //! Output is not buffered: `fd_write` writes straight to the host descriptor.
 
 mod clock;
-mod ctx;
+pub(crate) mod ctx;
 mod fs;
 mod mem;
 mod misc;
@@ -118,7 +118,7 @@ macro_rules! wasi_functions {
                     // SAFETY: compiled wasm calls host functions with its own live VM
                     // context, as `Caller::from_vmctx` requires, and `caller` is dropped
                     // before this call returns.
-                    let mut caller = unsafe { Caller::from_vmctx(vmctx) };
+                    let mut caller = unsafe { Caller::from_vmctx(&vmctx) };
                     let (mem, cx) = caller.memory_and_wasi();
                     errno_code(super::$module::$name(
                         mem,

@@ -109,7 +109,7 @@ fn to_val(value: &Value) -> Val {
         Value::F64(v) => Val::F64(v),
         Value::V128(v) => Val::V128(v),
         // Only null references are ever passed in.
-        Value::FuncRef { .. } | Value::ExternRef { .. } => Val::FuncRef(0),
+        Value::FuncRef { .. } | Value::ExternRef { .. } => Val::FuncRef(None),
     }
 }
 
@@ -120,7 +120,9 @@ fn from_val(val: Val) -> Value {
         Val::F32(v) => Value::F32(v),
         Val::F64(v) => Value::F64(v),
         Val::V128(v) => Value::V128(v),
-        Val::FuncRef(address) => Value::FuncRef { null: address == 0 },
+        Val::FuncRef(handle) => Value::FuncRef {
+            null: handle.is_none(),
+        },
     }
 }
 

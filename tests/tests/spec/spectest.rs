@@ -57,15 +57,21 @@ impl Spectest {
             table: Table::new(10, Some(20)).expect("spectest table"),
             memory: Memory::new(1, Some(2)).expect("spectest memory"),
             globals: vec![
-                ("global_i32", Global::new(Val::I32(666), false)),
-                ("global_i64", Global::new(Val::I64(666), false)),
+                (
+                    "global_i32",
+                    Global::new(Val::I32(666), false).expect("spectest global"),
+                ),
+                (
+                    "global_i64",
+                    Global::new(Val::I64(666), false).expect("spectest global"),
+                ),
                 (
                     "global_f32",
-                    Global::new(Val::F32(666.6f32.to_bits()), false),
+                    Global::new(Val::F32(666.6f32.to_bits()), false).expect("spectest global"),
                 ),
                 (
                     "global_f64",
-                    Global::new(Val::F64(666.6f64.to_bits()), false),
+                    Global::new(Val::F64(666.6f64.to_bits()), false).expect("spectest global"),
                 ),
             ],
         }

@@ -22,7 +22,7 @@ pub fn arg(arg: &WastArg) -> Result<Val, Unsupported> {
         WastArgCore::F32(v) => Val::F32(v.bits),
         WastArgCore::F64(v) => Val::F64(v.bits),
         WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
-        WastArgCore::RefNull(ty) if is_func(ty) => Val::FuncRef(0),
+        WastArgCore::RefNull(ty) if is_func(ty) => Val::FuncRef(None),
         other => return Err(unsupported_ref(other)),
     })
 }
@@ -82,8 +82,8 @@ fn matches_core(actual: &Val, expected: &WastRetCore) -> bool {
         (WastRetCore::F32(e), Val::F32(a)) => f32_matches(e, *a),
         (WastRetCore::F64(e), Val::F64(a)) => f64_matches(e, *a),
         (WastRetCore::V128(e), Val::V128(a)) => v128_matches(e, *a),
-        (WastRetCore::RefNull(_), Val::FuncRef(a)) => *a == 0,
-        (WastRetCore::RefFunc(_), Val::FuncRef(a)) => *a != 0,
+        (WastRetCore::RefNull(_), Val::FuncRef(a)) => a.is_none(),
+        (WastRetCore::RefFunc(_), Val::FuncRef(a)) => a.is_some(),
         (WastRetCore::Either(all), a) => all.iter().any(|e| matches_core(a, e)),
         _ => false,
     }
@@ -130,8 +130,8 @@ pub fn show(val: &Val) -> String {
         Val::F32(b) => format!("f32:{} ({b:#010x})", f32::from_bits(*b)),
         Val::F64(b) => format!("f64:{} ({b:#018x})", f64::from_bits(*b)),
         Val::V128(b) => format!("v128:{b:#034x}"),
-        Val::FuncRef(0) => "ref.null func".to_string(),
-        Val::FuncRef(a) => format!("ref.func@{a:#x}"),
+        Val::FuncRef(None) => "ref.null func".to_string(),
+        Val::FuncRef(Some(h)) => format!("ref.func {}", h.index()),
     }
 }
 
