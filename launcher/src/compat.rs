@@ -98,3 +98,61 @@ pub fn host_functions() -> Vec<HostFunc> {
         },
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::host_functions;
+    use std::collections::BTreeMap;
+    use wasmpi_abi::types::ValType;
+
+    /// The C prototypes of the imports, written from their definitions (POSIX
+    /// `gethostname`; the Itanium C++ ABI's `__cxa_allocate_exception` and `__cxa_throw`):
+    /// (name, result type, parameter types).
+    const PROTOTYPES: &[(&str, &str, &[&str])] = &[
+        ("gethostname", "int", &["char *", "size_t"]),
+        ("__cxa_allocate_exception", "void *", &["size_t"]),
+        (
+            "__cxa_throw",
+            "void",
+            &["void *", "std::type_info *", "void (*)(void *)"],
+        ),
+    ];
+
+    /// How clang's wasm32 C ABI passes a C type: `int`, `size_t` and every pointer (data or
+    /// function) as one `i32`; a `void` result as nothing.
+    fn lower(c_type: &str) -> Option<ValType> {
+        match c_type {
+            "void" => None,
+            "int" | "size_t" => Some(ValType::I32),
+            t if t.ends_with('*') || t.contains("(*)") => Some(ValType::I32),
+            t => panic!("no wasm32 lowering written for `{t}`"),
+        }
+    }
+
+    /// Every entry of the table has the signature of its C prototype, and there are no others.
+    #[test]
+    fn host_function_table_matches_c_prototypes() {
+        type Signature = (Vec<ValType>, Vec<ValType>);
+        let funcs = host_functions();
+        let got: BTreeMap<&str, Signature> = funcs
+            .iter()
+            .map(|f| {
+                assert_eq!(f.module, "env", "{}", f.name);
+                assert_ne!(f.code, 0, "{}", f.name);
+                (f.name, (f.params.to_vec(), f.results.to_vec()))
+            })
+            .collect();
+        assert_eq!(got.len(), funcs.len(), "duplicate names");
+        let expected: BTreeMap<&str, Signature> = PROTOTYPES
+            .iter()
+            .map(|&(name, result, params)| {
+                let params = params
+                    .iter()
+                    .map(|p| lower(p).unwrap_or_else(|| panic!("`void` parameter in {name}")))
+                    .collect();
+                (name, (params, lower(result).into_iter().collect()))
+            })
+            .collect();
+        assert_eq!(got, expected);
+    }
+}

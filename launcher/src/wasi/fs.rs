@@ -402,6 +402,45 @@ pub(crate) fn fd_filestat_set_times(
     Ok(())
 }
 
+/// Which way `fd_read`/`fd_pread`/`fd_write`/`fd_pwrite` move bytes between the guest's
+/// iovecs and a descriptor; [`Direction::transfer`] is their one body.
+#[derive(Clone, Copy)]
+enum Direction {
+    /// From the descriptor into the guest buffers (`fd_read`, `fd_pread`).
+    Read,
+    /// From the guest buffers to the descriptor (`fd_write`, `fd_pwrite`).
+    Write,
+}
+
+impl Direction {
+    /// Checks the descriptor ([`readable`] or [`writable`]), then that the `u32` count at
+    /// `ndone` is writable, then the iovec array at `iovs` (`EFAULT` for any of it outside
+    /// memory); moves the bytes with one host call (`preadv`/`pwritev` at `offset` when given,
+    /// which leaves the file position alone) and stores the byte count at `ndone`.
+    fn transfer(
+        self,
+        mem: &mut [u8],
+        cx: &WasiCtx,
+        fd: u32,
+        iovs: u32,
+        iovs_len: u32,
+        offset: Option<u64>,
+        ndone: u32,
+    ) -> WasiResult {
+        let e = match self {
+            Direction::Read => readable(cx, fd)?,
+            Direction::Write => writable(cx, fd)?,
+        };
+        mem::check_writable(mem, ndone, 4)?;
+        let ranges = mem::iovecs(mem, iovs, iovs_len)?;
+        let n = match self {
+            Direction::Read => host_readv(e.fd.as_fd(), mem, &ranges, offset)?,
+            Direction::Write => host_writev(e.fd.as_fd(), mem, &ranges, offset)?,
+        };
+        Ok(mem::write_u32(mem, ndone, n)?)
+    }
+}
+
 /// `fd_read(fd, iovs, iovs_len, nread)`.
 pub(crate) fn fd_read(
     mem: &mut [u8],
@@ -411,11 +450,7 @@ pub(crate) fn fd_read(
     iovs_len: u32,
     nread: u32,
 ) -> WasiResult {
-    let e = readable(cx, fd)?;
-    mem::check_writable(mem, nread, 4)?;
-    let ranges = mem::iovecs(mem, iovs, iovs_len)?;
-    let n = host_readv(e.fd.as_fd(), mem, &ranges, None)?;
-    Ok(mem::write_u32(mem, nread, n)?)
+    Direction::Read.transfer(mem, cx, fd, iovs, iovs_len, None, nread)
 }
 
 /// `fd_pread(fd, iovs, iovs_len, offset, nread)`: reads at `offset`, not moving the position.
@@ -428,11 +463,7 @@ pub(crate) fn fd_pread(
     offset: u64,
     nread: u32,
 ) -> WasiResult {
-    let e = readable(cx, fd)?;
-    mem::check_writable(mem, nread, 4)?;
-    let ranges = mem::iovecs(mem, iovs, iovs_len)?;
-    let n = host_readv(e.fd.as_fd(), mem, &ranges, Some(offset))?;
-    Ok(mem::write_u32(mem, nread, n)?)
+    Direction::Read.transfer(mem, cx, fd, iovs, iovs_len, Some(offset), nread)
 }
 
 /// `fd_write(fd, iovs, iovs_len, nwritten)`.
@@ -444,11 +475,7 @@ pub(crate) fn fd_write(
     iovs_len: u32,
     nwritten: u32,
 ) -> WasiResult {
-    let e = writable(cx, fd)?;
-    mem::check_writable(mem, nwritten, 4)?;
-    let ranges = mem::iovecs(mem, iovs, iovs_len)?;
-    let n = host_writev(e.fd.as_fd(), mem, &ranges, None)?;
-    Ok(mem::write_u32(mem, nwritten, n)?)
+    Direction::Write.transfer(mem, cx, fd, iovs, iovs_len, None, nwritten)
 }
 
 /// `fd_pwrite(fd, iovs, iovs_len, offset, nwritten)`: writes at `offset`, not moving the
@@ -462,11 +489,7 @@ pub(crate) fn fd_pwrite(
     offset: u64,
     nwritten: u32,
 ) -> WasiResult {
-    let e = writable(cx, fd)?;
-    mem::check_writable(mem, nwritten, 4)?;
-    let ranges = mem::iovecs(mem, iovs, iovs_len)?;
-    let n = host_writev(e.fd.as_fd(), mem, &ranges, Some(offset))?;
-    Ok(mem::write_u32(mem, nwritten, n)?)
+    Direction::Write.transfer(mem, cx, fd, iovs, iovs_len, Some(offset), nwritten)
 }
 
 /// `fd_prestat_get(fd, buf)`: `{tag: u8 = dir, name_len: u32}` for a preopened directory,

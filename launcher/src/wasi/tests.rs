@@ -153,6 +153,20 @@ fn read(mem: &mut [u8], cx: &mut WasiCtx, fd: u32, len: u32) -> Result<Vec<u8>, 
     Ok(mem[4096..4096 + n].to_vec())
 }
 
+/// Puts the iovec array `bufs` (`(buf, len)` pairs) at `at`.
+fn put_iovecs(mem: &mut [u8], at: u32, bufs: &[(u32, u32)]) {
+    for (i, (buf, len)) in (0u32..).zip(bufs) {
+        put(mem, at + 8 * i, &buf.to_le_bytes());
+        put(mem, at + 8 * i + 4, &len.to_le_bytes());
+    }
+}
+
+/// The file position of `fd`, from `fd_tell`.
+fn tell(mem: &mut [u8], cx: &mut WasiCtx, fd: u32) -> u64 {
+    fs::fd_tell(mem, cx, fd, 40).unwrap();
+    get_u64(mem, 40)
+}
+
 /// Calls a path function taking `(fd, path, path_len)`.
 fn path_op(
     f: fn(&mut [u8], &mut WasiCtx, u32, u32, u32) -> WasiResult,
@@ -512,6 +526,16 @@ fn append_flag_and_renumber() {
     );
     write(&mut mem, &mut cx, fd, b"more").unwrap();
     assert_eq!(std::fs::read(sb.root().join("log")).unwrap(), b"start;more");
+    // fd_pwrite passes the host's semantics through: on Linux, O_APPEND sends it to the end
+    // as well, whatever the offset.
+    put(&mut mem, 4096, b"!");
+    put_iovecs(&mut mem, 256, &[(4096, 1)]);
+    fs::fd_pwrite(&mut mem, &mut cx, fd, 256, 1, 0, OUT_AT).unwrap();
+    assert_eq!(get_u32(&mem, OUT_AT), 1);
+    assert_eq!(
+        std::fs::read(sb.root().join("log")).unwrap(),
+        b"start;more!"
+    );
     fs::fd_fdstat_set_flags(&mut mem, &mut cx, fd, 0).unwrap();
     fs::fd_fdstat_get(&mut mem, &mut cx, fd, 300).unwrap();
     assert_eq!(u16::from_le_bytes([mem[302], mem[303]]), 0);
@@ -521,7 +545,10 @@ fn append_flag_and_renumber() {
     assert_eq!(write(&mut mem, &mut cx, fd, b"x"), Err(Errno::BADF));
     fs::fd_seek(&mut mem, &mut cx, other, 0, WHENCE_SET, 40).unwrap();
     write(&mut mem, &mut cx, other, b"S").unwrap();
-    assert_eq!(std::fs::read(sb.root().join("log")).unwrap(), b"Start;more");
+    assert_eq!(
+        std::fs::read(sb.root().join("log")).unwrap(),
+        b"Start;more!"
+    );
     assert_eq!(
         fs::fd_renumber(&mut mem, &mut cx, other, 1000),
         Err(Errno::BADF)
@@ -529,6 +556,182 @@ fn append_flag_and_renumber() {
     // The freed slot is reused by the next open.
     let again = open(&mut mem, &mut cx, "other", 0, READ).unwrap();
     assert_eq!(again, fd);
+}
+
+#[test]
+fn read_write_positions_and_scatter() {
+    let sb = Sandbox::new();
+    let (mut mem, mut cx) = sb.ctx();
+    std::fs::write(sb.root().join("f"), b"0123456789").unwrap();
+    let fd = open(&mut mem, &mut cx, "f", 0, READ | WRITE).unwrap();
+
+    // fd_read scatters over its iovecs in order (an empty one takes nothing) and moves the
+    // position.
+    put_iovecs(&mut mem, 256, &[(4096, 3), (5000, 0), (6000, 4)]);
+    fs::fd_read(&mut mem, &mut cx, fd, 256, 3, OUT_AT).unwrap();
+    assert_eq!(get_u32(&mem, OUT_AT), 7);
+    assert_eq!(&mem[4096..4099], b"012");
+    assert_eq!(mem[5000], 0);
+    assert_eq!(&mem[6000..6004], b"3456");
+    assert_eq!(tell(&mut mem, &mut cx, fd), 7);
+
+    // fd_pwrite writes at its offset (past the end too, leaving a hole of zeros) and leaves
+    // the position alone; fd_write then goes on at the position and moves it.
+    put(&mut mem, 4096, b"XY");
+    put_iovecs(&mut mem, 256, &[(4096, 2)]);
+    fs::fd_pwrite(&mut mem, &mut cx, fd, 256, 1, 1, OUT_AT).unwrap();
+    assert_eq!(get_u32(&mem, OUT_AT), 2);
+    assert_eq!(tell(&mut mem, &mut cx, fd), 7);
+    fs::fd_pwrite(&mut mem, &mut cx, fd, 256, 1, 12, OUT_AT).unwrap();
+    assert_eq!(tell(&mut mem, &mut cx, fd), 7);
+    assert_eq!(write(&mut mem, &mut cx, fd, b"ab").unwrap(), 2);
+    assert_eq!(tell(&mut mem, &mut cx, fd), 9);
+    assert_eq!(
+        std::fs::read(sb.root().join("f")).unwrap(),
+        b"0XY3456ab9\0\0XY"
+    );
+
+    // A short pread near the end, an empty one past it; the position stays.
+    put_iovecs(&mut mem, 256, &[(4096, 10)]);
+    fs::fd_pread(&mut mem, &mut cx, fd, 256, 1, 11, OUT_AT).unwrap();
+    assert_eq!(get_u32(&mem, OUT_AT), 3);
+    assert_eq!(&mem[4096..4099], b"\0XY");
+    fs::fd_pread(&mut mem, &mut cx, fd, 256, 1, 100, OUT_AT).unwrap();
+    assert_eq!(get_u32(&mem, OUT_AT), 0);
+    assert_eq!(tell(&mut mem, &mut cx, fd), 9);
+
+    // No iovecs: nothing moves, and the count says so.
+    for f in [fs::fd_read, fs::fd_write] {
+        put(&mut mem, OUT_AT, &7u32.to_le_bytes());
+        f(&mut mem, &mut cx, fd, 256, 0, OUT_AT).unwrap();
+        assert_eq!(get_u32(&mem, OUT_AT), 0);
+    }
+    assert_eq!(tell(&mut mem, &mut cx, fd), 9);
+
+    // An offset the host cannot take (above i64::MAX).
+    for f in [fs::fd_pread, fs::fd_pwrite] {
+        assert_eq!(
+            f(&mut mem, &mut cx, fd, 256, 1, u64::MAX, OUT_AT),
+            Err(Errno::INVAL)
+        );
+    }
+    assert_eq!(
+        std::fs::read(sb.root().join("f")).unwrap(),
+        b"0XY3456ab9\0\0XY"
+    );
+}
+
+#[test]
+fn streams_transfer_but_not_at_offsets() {
+    use std::io::{Read, Write};
+    let (ours, mut theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    let mut cx = WasiCtx::default();
+    cx.set_stdio(0, ours.into()).unwrap();
+    let mut mem = vec![0u8; MEM_SIZE];
+    put_iovecs(&mut mem, 256, &[(4096, 16)]);
+    // A socket has no file offsets.
+    assert_eq!(
+        fs::fd_pread(&mut mem, &mut cx, 0, 256, 1, 0, OUT_AT),
+        Err(Errno::SPIPE)
+    );
+    assert_eq!(
+        fs::fd_pwrite(&mut mem, &mut cx, 0, 256, 1, 0, OUT_AT),
+        Err(Errno::SPIPE)
+    );
+    // A short read: what the other end has sent so far.
+    theirs.write_all(b"hi").unwrap();
+    fs::fd_read(&mut mem, &mut cx, 0, 256, 1, OUT_AT).unwrap();
+    assert_eq!(get_u32(&mem, OUT_AT), 2);
+    assert_eq!(&mem[4096..4098], b"hi");
+    assert_eq!(write(&mut mem, &mut cx, 0, b"back").unwrap(), 4);
+    let mut got = [0u8; 4];
+    theirs.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"back");
+}
+
+/// The shape of `fd_read`/`fd_write`, for treating the four alike.
+type Transfer = fn(&mut [u8], &mut WasiCtx, u32, u32, u32, u32) -> WasiResult;
+
+#[test]
+fn transfer_checks_come_before_any_byte_moves() {
+    let sb = Sandbox::new();
+    let (mut mem, mut cx) = sb.ctx();
+    let end = MEM_SIZE as u32;
+    std::fs::write(sb.root().join("f"), b"0123456789").unwrap();
+    let ro = open(&mut mem, &mut cx, "f", 0, READ).unwrap();
+    let wo = open(&mut mem, &mut cx, "f", 0, WRITE).unwrap();
+    let pread: Transfer = |m, c, fd, iovs, n, out| fs::fd_pread(m, c, fd, iovs, n, 0, out);
+    let pwrite: Transfer = |m, c, fd, iovs, n, out| fs::fd_pwrite(m, c, fd, iovs, n, 0, out);
+    put_iovecs(&mut mem, 256, &[(4096, 4)]);
+    // The second buffer runs past the end of memory.
+    put_iovecs(&mut mem, 512, &[(4096, 4), (end - 1, 2)]);
+    // Each case: (function, fd that may do it, fd without the right, errno for a directory).
+    let cases: [(Transfer, u32, u32, Errno); 4] = [
+        (fs::fd_read, ro, wo, Errno::ISDIR),
+        (pread, ro, wo, Errno::ISDIR),
+        (fs::fd_write, wo, ro, Errno::BADF),
+        (pwrite, wo, ro, Errno::BADF),
+    ];
+    for (i, (f, ok, denied, dir)) in cases.into_iter().enumerate() {
+        // The descriptor is checked first, even with a result pointer outside memory.
+        assert_eq!(
+            f(&mut mem, &mut cx, 99, 256, 1, end),
+            Err(Errno::BADF),
+            "{i}"
+        );
+        assert_eq!(f(&mut mem, &mut cx, ROOT, 256, 1, end), Err(dir), "{i}");
+        assert_eq!(
+            f(&mut mem, &mut cx, denied, 256, 1, end),
+            Err(Errno::BADF),
+            "{i}"
+        );
+        // Then the result pointer and every iovec, before the host call.
+        assert_eq!(
+            f(&mut mem, &mut cx, ok, 256, 1, end - 3),
+            Err(Errno::FAULT),
+            "{i}"
+        );
+        assert_eq!(
+            f(&mut mem, &mut cx, ok, 512, 2, OUT_AT),
+            Err(Errno::FAULT),
+            "{i}"
+        );
+        assert_eq!(tell(&mut mem, &mut cx, ok), 0, "{i}");
+    }
+    assert_eq!(&mem[4096..4100], &[0; 4]);
+    assert_eq!(std::fs::read(sb.root().join("f")).unwrap(), b"0123456789");
+}
+
+#[test]
+fn iovecs_past_iov_max_make_a_short_transfer() {
+    let sb = Sandbox::new();
+    let (mut mem, mut cx) = sb.ctx();
+    let end = MEM_SIZE as u32;
+    let fd = open(&mut mem, &mut cx, "f", OFLAGS_CREAT, READ | WRITE).unwrap();
+    let data: Vec<u8> = (0..1024u32).map(|i| b'a' + (i % 26) as u8).collect();
+    put(&mut mem, 32768, &data);
+    // 1024 one-byte buffers, then one outside memory: only the first 1024 are taken (and
+    // checked).
+    let mut iovs: Vec<(u32, u32)> = (0..1024).map(|i| (32768 + i, 1)).collect();
+    iovs.push((end, 1));
+    put_iovecs(&mut mem, 16384, &iovs);
+    fs::fd_write(&mut mem, &mut cx, fd, 16384, 1025, OUT_AT).unwrap();
+    assert_eq!(get_u32(&mem, OUT_AT), 1024);
+    assert_eq!(std::fs::read(sb.root().join("f")).unwrap(), data);
+    let mut iovs: Vec<(u32, u32)> = (0..1024).map(|i| (40960 + i, 1)).collect();
+    iovs.push((end, 1));
+    put_iovecs(&mut mem, 16384, &iovs);
+    fs::fd_pread(&mut mem, &mut cx, fd, 16384, 1025, 0, OUT_AT).unwrap();
+    assert_eq!(get_u32(&mem, OUT_AT), 1024);
+    assert_eq!(&mem[40960..41984], &data[..]);
+    // The whole array must be in memory, also the entries past IOV_MAX.
+    let last_1024 = end - 8 * 1024;
+    fs::fd_write(&mut mem, &mut cx, fd, last_1024, 1024, OUT_AT).unwrap();
+    assert_eq!(get_u32(&mem, OUT_AT), 0);
+    assert_eq!(
+        fs::fd_write(&mut mem, &mut cx, fd, last_1024, 1025, OUT_AT),
+        Err(Errno::FAULT)
+    );
 }
 
 #[test]
