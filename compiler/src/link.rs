@@ -23,7 +23,8 @@ pub struct Text {
 }
 
 /// Concatenates `functions`, `trampolines` and `libcalls` (each aligned to `align`) and
-/// patches calls. Function index `i` of a call site refers to `functions[i - num_imports]`.
+/// patches the calls all of them make. Function index `i` of a call site refers to
+/// `functions[i - num_imports]`.
 pub fn link(
     functions: &[CompiledCode],
     trampolines: &[CompiledCode],
@@ -58,12 +59,16 @@ pub fn link(
         .iter()
         .map(|(libcall, code)| Ok((*libcall, place(code, &mut bytes)?)))
         .collect::<Result<Vec<_>>>()?;
-    let callers = functions.iter().zip(&function_ranges).chain(
-        libcalls
-            .iter()
-            .map(|(_, code)| code)
-            .zip(libcall_ranges.iter().map(|(_, range)| range)),
-    );
+    let callers = functions
+        .iter()
+        .zip(&function_ranges)
+        .chain(trampolines.iter().zip(&trampoline_ranges))
+        .chain(
+            libcalls
+                .iter()
+                .map(|(_, code)| code)
+                .zip(libcall_ranges.iter().map(|(_, range)| range)),
+        );
     for (code, range) in callers {
         for call in &code.calls {
             let target = match call.callee {
