@@ -2,7 +2,7 @@
 //! maps the code as it is, applying no relocations.
 
 use crate::codegen::{CallSite, Callee, CompiledCode};
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::ir::LibCall;
 use wasmpi_abi::artifact::CodeRange;
@@ -22,9 +22,14 @@ pub struct Text {
     pub traps: Vec<TrapSite>,
 }
 
-/// Concatenates `functions`, `trampolines` and `libcalls` (each aligned to `align`) and
-/// patches the calls all of them make. Function index `i` of a call site refers to
-/// `functions[i - num_imports]`.
+/// Concatenates `functions`, `trampolines` and `libcalls`, in that order, each at the next
+/// multiple of `align` (a power of two) with zero padding between, and patches the calls
+/// they make. Function index `i` of a call site refers to `functions[i - num_imports]`.
+///
+/// Fails, rather than writing a wrong displacement, on a call to code that is not in the
+/// text (an import, an index past the last function, a routine not compiled in), a
+/// relocation kind it cannot resolve without a loader, a relocated field or trap site
+/// outside its function, a displacement the instruction cannot encode, or a text over 4 GiB.
 pub fn link(
     functions: &[CompiledCode],
     trampolines: &[CompiledCode],
@@ -32,20 +37,32 @@ pub fn link(
     num_imports: u32,
     align: u32,
 ) -> Result<Text> {
+    if !align.is_power_of_two() {
+        bail!("internal error: code alignment {align} is not a power of two");
+    }
     let mut bytes = Vec::new();
     let mut traps = Vec::new();
     let mut place = |code: &CompiledCode, bytes: &mut Vec<u8>| -> Result<CodeRange> {
-        bytes.resize(bytes.len().next_multiple_of(align as usize), 0);
-        let offset = u32::try_from(bytes.len())?;
+        let start = bytes.len().next_multiple_of(align as usize);
+        let (Ok(offset), Ok(len), Ok(_)) = (
+            u32::try_from(start),
+            u32::try_from(code.bytes.len()),
+            u32::try_from(start + code.bytes.len()),
+        ) else {
+            bail!("the module's machine code exceeds 4 GiB, the most an artifact can hold");
+        };
+        bytes.resize(start, 0);
         bytes.extend_from_slice(&code.bytes);
-        traps.extend(code.traps.iter().map(|&(at, kind)| TrapSite {
-            offset: offset + at,
-            kind,
-        }));
-        Ok(CodeRange {
-            offset,
-            len: code.bytes.len() as u32,
-        })
+        for &(at, kind) in &code.traps {
+            if at >= len {
+                bail!("internal error: trap site at {at} is outside its {len}-byte function");
+            }
+            traps.push(TrapSite {
+                offset: offset + at,
+                kind,
+            });
+        }
+        Ok(CodeRange { offset, len })
     };
     let function_ranges = functions
         .iter()
@@ -86,7 +103,9 @@ pub fn link(
                     call.callee
                 );
             };
-            patch(&mut bytes, range.offset + call.offset, call, target.offset)?;
+            let start = range.offset as usize;
+            let function = &mut bytes[start..start + range.len as usize];
+            patch(function, range.offset, call, target.offset)?;
         }
     }
     traps.sort_by_key(|t| t.offset);
@@ -99,24 +118,49 @@ pub fn link(
     })
 }
 
-/// Writes the displacement from the call site at `site` to `target` in `call.kind`'s encoding.
-fn patch(text: &mut [u8], site: u32, call: &CallSite, target: u32) -> Result<()> {
-    let displacement = i64::from(target) - i64::from(site) + call.addend;
-    let site = site as usize;
+/// Writes the displacement from the call site `call` of `function` (the code placed at
+/// `function_offset` in the text) to the text offset `target`, in `call.kind`'s encoding.
+fn patch(function: &mut [u8], function_offset: u32, call: &CallSite, target: u32) -> Result<()> {
+    let site = i64::from(function_offset) + i64::from(call.offset);
+    let displacement = i64::from(target) - site + call.addend;
     match call.kind {
         Reloc::X86CallPCRel4 | Reloc::X86PCRel4 => {
-            let value = i32::try_from(displacement)?;
-            text[site..site + 4].copy_from_slice(&value.to_le_bytes());
+            let field = field(function, call)?;
+            let Ok(value) = i32::try_from(displacement) else {
+                bail!("call displacement {displacement} at text offset {site} out of range for x86-64 (module text over 2 GiB)");
+            };
+            *field = value.to_le_bytes();
         }
         Reloc::Arm64Call => {
-            if displacement % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&displacement) {
-                bail!("call displacement {displacement} out of range for aarch64 (module text over 128 MiB)");
+            let field = field(function, call)?;
+            if displacement % 4 != 0 {
+                bail!("internal error: aarch64 call displacement {displacement} at text offset {site} is not a multiple of 4");
             }
-            let mut insn = u32::from_le_bytes(text[site..site + 4].try_into()?);
-            insn = (insn & !0x03ff_ffff) | (((displacement >> 2) as u32) & 0x03ff_ffff);
-            text[site..site + 4].copy_from_slice(&insn.to_le_bytes());
+            if !(-(1 << 27)..(1 << 27)).contains(&displacement) {
+                bail!("call displacement {displacement} at text offset {site} out of range for aarch64 (module text over 128 MiB)");
+            }
+            let insn = u32::from_le_bytes(*field);
+            let insn = (insn & !0x03ff_ffff) | (((displacement >> 2) as u32) & 0x03ff_ffff);
+            *field = insn.to_le_bytes();
         }
         other => bail!("internal error: unsupported relocation {other:?}"),
     }
     Ok(())
+}
+
+/// The 4-byte field `call` patches (every supported relocation patches 4 bytes), which must
+/// lie within `function`.
+fn field<'f>(function: &'f mut [u8], call: &CallSite) -> Result<&'f mut [u8; 4]> {
+    let len = function.len();
+    let at = call.offset as usize;
+    at.checked_add(4)
+        .and_then(|end| function.get_mut(at..end))
+        .and_then(|field| field.try_into().ok())
+        .ok_or_else(|| {
+            anyhow!(
+                "internal error: {:?} relocation at {} is outside its {len}-byte function",
+                call.kind,
+                call.offset
+            )
+        })
 }
