@@ -14,6 +14,7 @@ use super::comm::{new_comm, null_comm};
 use super::cx::{Cx, MpiError, MpiResult};
 use super::group::check_handle_out;
 use super::info::info_arg;
+use super::requests::start_request;
 use super::state::Datatype;
 use crate::guest;
 use mpi::ffi;
@@ -571,12 +572,7 @@ fn run(
 ) -> MpiResult<()> {
     match request {
         None => cx.check(start(None)),
-        Some(out) => {
-            cx.write_i32(out, abi::MPI_REQUEST_NULL)?;
-            let mut req = cx.mpi.null_request();
-            cx.check(start(Some(&mut req)))?;
-            super::p2p::new_request(cx, out, req, false, keep)
-        }
+        Some(out) => start_request(cx, out, false, keep, |cx, req| cx.check(start(Some(req)))),
     }
 }
 
