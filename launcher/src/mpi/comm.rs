@@ -23,6 +23,7 @@
 use super::cx::{Cx, MpiError, MpiResult};
 use super::group::{check_handle_out, comparison_to_guest, group, group_to_guest};
 use super::info::{c_string, host_string, info_arg, write_c_string};
+use super::requests::start_request;
 use super::state::Comm;
 use crate::guest;
 use crate::host::{Caller, VmCtx};
@@ -90,15 +91,15 @@ fn comm_dup_with_info(cx: &mut Cx, comm: i32, info: i32, out: u32) -> MpiResult<
 fn comm_idup(cx: &mut Cx, comm: i32, out: u32, request: u32) -> MpiResult<()> {
     let host = cx.comm(comm)?;
     check_handle_out(cx, out)?;
-    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
-    let mut new = null_comm(cx);
-    let mut req = cx.mpi.null_request();
-    // SAFETY: live communicator, valid out-pointers. The host assigns the new communicator's
-    // handle at once (it is usable when the request completes), so it can be recorded now.
-    cx.check(unsafe { ffi::MPI_Comm_idup(host, &mut new, &mut req) })?;
-    let handle = adopt(cx, comm, new, false)?;
-    cx.write_i32(out, handle)?;
-    super::p2p::new_request(cx, request, req, false, None)
+    start_request(cx, request, false, None, |cx, req| {
+        let mut new = null_comm(cx);
+        // SAFETY: live communicator, valid out-pointers. The host assigns the new
+        // communicator's handle at once (it is usable when the request completes), so it can
+        // be recorded now.
+        cx.check(unsafe { ffi::MPI_Comm_idup(host, &mut new, req) })?;
+        let handle = adopt(cx, comm, new, false)?;
+        cx.write_i32(out, handle)
+    })
 }
 
 fn comm_split(cx: &mut Cx, comm: i32, color: i32, key: i32, out: u32) -> MpiResult<()> {

@@ -11,12 +11,11 @@ use super::collv::{
 };
 use super::cx::{Cx, MpiResult};
 use super::ops::reduction_op;
-use super::p2p::new_request;
+use super::requests::start_request;
 use mpi::ffi;
 use std::any::Any;
 use std::ffi::{c_int, c_void};
 use std::ptr::null_mut;
-use wasmpi_abi::mpi as abi;
 
 /// Starts a non-blocking operation with `call` (given the host request to fill) and returns
 /// its guest handle through `request`; `keep` lives until the request completes.
@@ -26,10 +25,7 @@ fn start(
     keep: Option<Box<dyn Any>>,
     call: impl FnOnce(&mut ffi::MPI_Request) -> c_int,
 ) -> MpiResult<()> {
-    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
-    let mut req = cx.mpi.null_request();
-    cx.check(call(&mut req))?;
-    new_request(cx, request, req, false, keep)
+    start_request(cx, request, false, keep, |cx, req| cx.check(call(req)))
 }
 
 /// A receive buffer of `count` elements, significant only where `significant` holds.

@@ -26,6 +26,7 @@ mod host;
 mod icoll;
 mod info;
 mod io;
+mod neighbor;
 mod ops;
 mod p2p;
 mod requests;
@@ -121,6 +122,7 @@ pub fn host_functions() -> Vec<HostFunc> {
     all.extend(comm::special_functions());
     all.extend(group::functions());
     all.extend(topo::functions());
+    all.extend(neighbor::functions());
     all.extend(info::functions());
     all.extend(collv::functions());
     all.extend(icoll::functions());

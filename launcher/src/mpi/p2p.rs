@@ -1,7 +1,7 @@
 //! Point-to-point communication (completion and the rest of requests: [`super::requests`]).
 
 use super::cx::{Cx, MpiError, MpiResult};
-use super::state::Request;
+use super::requests::start_request;
 use mpi::ffi;
 use std::ffi::c_int;
 use std::mem::MaybeUninit;
@@ -184,23 +184,6 @@ fn sendrecv_replace(
     cx.write_status(status, &st)
 }
 
-/// Stores a new host request and writes its guest handle to `out`.
-#[inline(always)]
-pub(super) fn new_request(
-    cx: &mut Cx,
-    out: u32,
-    host: ffi::MPI_Request,
-    persistent: bool,
-    keep: Option<Box<dyn std::any::Any>>,
-) -> MpiResult<()> {
-    let handle = cx.mpi.requests.insert(Request {
-        host,
-        persistent,
-        keep,
-    });
-    cx.write_i32(out, handle)
-}
-
 /// Signature of `MPI_Isend` and its siblings (and of the persistent `MPI_*send_init`).
 pub(super) type IsendFn = unsafe extern "C" fn(
     *const std::ffi::c_void,
@@ -229,14 +212,13 @@ pub(super) fn isend_with(
 ) -> MpiResult<()> {
     let comm = cx.comm(comm)?;
     let (ptr, dt) = cx.typed_buffer(buf, count, datatype)?;
-    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
-    let dest = cx.mpi.rank_to_host(dest);
-    let mut req = cx.mpi.null_request();
-    // SAFETY: checked buffer (linear memory never moves or shrinks, so it stays valid until
-    // completion, or for every start of a persistent request), live handles, valid request
-    // out-pointer.
-    cx.check(unsafe { f(ptr, count, dt, dest, tag, comm, &mut req) })?;
-    new_request(cx, request, req, persistent, None)
+    start_request(cx, request, persistent, None, |cx, req| {
+        let dest = cx.mpi.rank_to_host(dest);
+        // SAFETY: checked buffer (linear memory never moves or shrinks, so it stays valid
+        // until completion, or for every start of a persistent request), live handles, valid
+        // request out-pointer.
+        cx.check(unsafe { f(ptr, count, dt, dest, tag, comm, req) })
+    })
 }
 
 #[inline(always)]
@@ -363,12 +345,11 @@ pub(super) fn irecv_with(
 ) -> MpiResult<()> {
     let comm = cx.comm(comm)?;
     let (ptr, dt) = cx.typed_buffer(buf, count, datatype)?;
-    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
-    let (source, tag) = (cx.mpi.rank_to_host(source), cx.mpi.tag_to_host(tag));
-    let mut req = cx.mpi.null_request();
-    // SAFETY: as in isend_with.
-    cx.check(unsafe { f(ptr, count, dt, source, tag, comm, &mut req) })?;
-    new_request(cx, request, req, persistent, None)
+    start_request(cx, request, persistent, None, |cx, req| {
+        let (source, tag) = (cx.mpi.rank_to_host(source), cx.mpi.tag_to_host(tag));
+        // SAFETY: as in isend_with.
+        cx.check(unsafe { f(ptr, count, dt, source, tag, comm, req) })
+    })
 }
 
 #[inline(always)]

@@ -1,4 +1,5 @@
-//! Requests and what surrounds them: completion (`MPI_Wait*`, `MPI_Test*`), persistent
+//! Requests and what surrounds them: starting them ([`start_request`], which every
+//! non-blocking or persistent call uses), completion (`MPI_Wait*`, `MPI_Test*`), persistent
 //! requests, cancellation and freeing, status queries, buffered-send buffers and matched
 //! probes (`MPI_Mprobe` and friends, with guest message handles).
 //!
@@ -14,14 +15,45 @@
 //! be reported would be lost.
 
 use super::cx::{Cx, MpiError, MpiResult};
-use super::p2p::{empty_status, host_requests, invalid_request, new_request};
+use super::p2p::{empty_status, host_requests, invalid_request};
+use super::state::Request;
 use crate::guest;
 use mpi::ffi;
 use std::alloc::Layout;
+use std::any::Any;
 use std::ffi::{c_int, c_void};
 use std::ptr::NonNull;
 use std::sync::Mutex;
 use wasmpi_abi::mpi as abi;
+
+/// Starts a non-blocking (or persistent) operation and hands the guest its request.
+///
+/// First checks the guest's request pointer `out` by writing `MPI_REQUEST_NULL` there (so
+/// nothing is started that could not be reported, and a failed start leaves the guest a null
+/// handle); then `start` calls the host with a host request to fill, along with whatever else
+/// the call needs before and after it; once `start` succeeded, the request is recorded
+/// (`persistent`, with `keep` alive until it completes; a freed slot is reused without growth
+/// checks) and its guest handle written to `out`. Errors of `start` are returned as they are.
+///
+/// Inlined into each caller: this is the path of every `MPI_Isend` and `MPI_Irecv`.
+#[inline(always)]
+pub(super) fn start_request(
+    cx: &mut Cx,
+    out: u32,
+    persistent: bool,
+    keep: Option<Box<dyn Any>>,
+    start: impl FnOnce(&mut Cx, &mut ffi::MPI_Request) -> MpiResult<()>,
+) -> MpiResult<()> {
+    cx.write_i32(out, abi::MPI_REQUEST_NULL)?;
+    let mut host = cx.mpi.null_request();
+    start(cx, &mut host)?;
+    let handle = cx.mpi.requests.insert(Request {
+        host,
+        persistent,
+        keep,
+    });
+    cx.write_i32(out, handle)
+}
 
 /// Guest value of an index or count the host may report as `MPI_UNDEFINED` (indices and
 /// counts are never negative otherwise).
@@ -852,15 +884,14 @@ fn imrecv(
 ) -> MpiResult<()> {
     let (ptr, dt) = cx.typed_buffer(buf, count, datatype)?;
     let handle = cx.read_i32(message)?;
-    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
-    let mut msg = host_message(cx, handle)?;
-    let mut req = cx.mpi.null_request();
-    // SAFETY: checked buffer (valid until completion: linear memory never moves or shrinks),
-    // a live host message, valid out-pointers.
-    let rc = unsafe { ffi::MPI_Imrecv(ptr, count, dt, &mut msg, &mut req) };
-    settle_message(cx, message, handle, msg)?;
-    cx.check(rc)?;
-    new_request(cx, request, req, false, None)
+    start_request(cx, request, false, None, |cx, req| {
+        let mut msg = host_message(cx, handle)?;
+        // SAFETY: checked buffer (valid until completion: linear memory never moves or
+        // shrinks), a live host message, valid out-pointers.
+        let rc = unsafe { ffi::MPI_Imrecv(ptr, count, dt, &mut msg, req) };
+        settle_message(cx, message, handle, msg)?;
+        cx.check(rc)
+    })
 }
 
 super::mpi_functions! {

@@ -25,7 +25,7 @@
 //! linear memory by, once (one page holds the values of 4096 windows, indexed by handle).
 
 use super::cx::{Cx, MpiError, MpiResult};
-use super::p2p::new_request;
+use super::requests::start_request;
 use super::state::Mpi;
 use crate::host::{Caller, HostFunc, VmCtx};
 use mpi::ffi;
@@ -615,23 +615,22 @@ fn rput(
 ) -> MpiResult<()> {
     let t = target(cx, handle, rank, target_count, target_type)?;
     let (ptr, odt) = cx.typed_buffer(origin, origin_count, origin_type)?;
-    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
-    let mut req = cx.mpi.null_request();
-    // SAFETY: as in `put`; valid request out-pointer.
-    cx.check(unsafe {
-        ffi::MPI_Rput(
-            ptr,
-            origin_count,
-            odt,
-            t.rank,
-            disp as ffi::MPI_Aint,
-            target_count,
-            t.datatype,
-            t.win,
-            &mut req,
-        )
-    })?;
-    new_request(cx, request, req, false, None)
+    start_request(cx, request, false, None, |cx, req| {
+        // SAFETY: as in `put`; valid request out-pointer.
+        cx.check(unsafe {
+            ffi::MPI_Rput(
+                ptr,
+                origin_count,
+                odt,
+                t.rank,
+                disp as ffi::MPI_Aint,
+                target_count,
+                t.datatype,
+                t.win,
+                req,
+            )
+        })
+    })
 }
 
 fn rget(
@@ -648,23 +647,22 @@ fn rget(
 ) -> MpiResult<()> {
     let t = target(cx, handle, rank, target_count, target_type)?;
     let (ptr, odt) = cx.typed_buffer(origin, origin_count, origin_type)?;
-    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
-    let mut req = cx.mpi.null_request();
-    // SAFETY: as in `put`; valid request out-pointer.
-    cx.check(unsafe {
-        ffi::MPI_Rget(
-            ptr,
-            origin_count,
-            odt,
-            t.rank,
-            disp as ffi::MPI_Aint,
-            target_count,
-            t.datatype,
-            t.win,
-            &mut req,
-        )
-    })?;
-    new_request(cx, request, req, false, None)
+    start_request(cx, request, false, None, |cx, req| {
+        // SAFETY: as in `put`; valid request out-pointer.
+        cx.check(unsafe {
+            ffi::MPI_Rget(
+                ptr,
+                origin_count,
+                odt,
+                t.rank,
+                disp as ffi::MPI_Aint,
+                target_count,
+                t.datatype,
+                t.win,
+                req,
+            )
+        })
+    })
 }
 
 fn raccumulate(
@@ -683,24 +681,23 @@ fn raccumulate(
     let t = target(cx, handle, rank, target_count, target_type)?;
     let (ptr, odt) = cx.typed_buffer(origin, origin_count, origin_type)?;
     let op = cx.op(op)?;
-    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
-    let mut req = cx.mpi.null_request();
-    // SAFETY: as in `put`; valid request out-pointer.
-    cx.check(unsafe {
-        ffi::MPI_Raccumulate(
-            ptr,
-            origin_count,
-            odt,
-            t.rank,
-            disp as ffi::MPI_Aint,
-            target_count,
-            t.datatype,
-            op,
-            t.win,
-            &mut req,
-        )
-    })?;
-    new_request(cx, request, req, false, None)
+    start_request(cx, request, false, None, |cx, req| {
+        // SAFETY: as in `put`; valid request out-pointer.
+        cx.check(unsafe {
+            ffi::MPI_Raccumulate(
+                ptr,
+                origin_count,
+                odt,
+                t.rank,
+                disp as ffi::MPI_Aint,
+                target_count,
+                t.datatype,
+                op,
+                t.win,
+                req,
+            )
+        })
+    })
 }
 
 fn rget_accumulate(
@@ -723,27 +720,26 @@ fn rget_accumulate(
     let (optr, odt) = cx.typed_buffer(origin, origin_count, origin_type)?;
     let (rptr, rdt) = cx.typed_buffer(result, result_count, result_type)?;
     let op = cx.op(op)?;
-    cx.write_i32(request, abi::MPI_REQUEST_NULL)?;
-    let mut req = cx.mpi.null_request();
-    // SAFETY: as in `put`, for both buffers; valid request out-pointer.
-    cx.check(unsafe {
-        ffi::MPI_Rget_accumulate(
-            optr,
-            origin_count,
-            odt,
-            rptr,
-            result_count,
-            rdt,
-            t.rank,
-            disp as ffi::MPI_Aint,
-            target_count,
-            t.datatype,
-            op,
-            t.win,
-            &mut req,
-        )
-    })?;
-    new_request(cx, request, req, false, None)
+    start_request(cx, request, false, None, |cx, req| {
+        // SAFETY: as in `put`, for both buffers; valid request out-pointer.
+        cx.check(unsafe {
+            ffi::MPI_Rget_accumulate(
+                optr,
+                origin_count,
+                odt,
+                rptr,
+                result_count,
+                rdt,
+                t.rank,
+                disp as ffi::MPI_Aint,
+                target_count,
+                t.datatype,
+                op,
+                t.win,
+                req,
+            )
+        })
+    })
 }
 
 super::mpi_functions! {
