@@ -87,51 +87,124 @@ pub const TABLE_SIZE: u32 = 16;
 /// Size of one table element (a pointer).
 pub const TABLE_ELEMENT_SIZE: u32 = 8;
 
-/// Functions the launcher provides to compiled code through the builtin table.
+/// The one list of builtins: the functions the launcher provides to compiled code through
+/// the builtin table, each with its index and its signature after the VM context.
 ///
-/// Each is called with the VM context first. Those returning a status return 0 on success and
-/// 1 when the operation is out of bounds; the compiled code then traps at the call site, so the
-/// trap is reported at the wasm instruction that caused it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub enum Builtin {
-    /// `(vmctx, delta_pages: i32) -> i32`: old size in pages, or -1.
-    MemoryGrow = 0,
-    /// `(vmctx, dst: i32, src: i32, len: i32) -> i32 status`.
-    MemoryCopy = 1,
-    /// `(vmctx, dst: i32, byte: i32, len: i32) -> i32 status`.
-    MemoryFill = 2,
-    /// `(vmctx, segment: i32, dst: i32, src: i32, len: i32) -> i32 status`.
-    MemoryInit = 3,
-    /// `(vmctx, segment: i32)`.
-    DataDrop = 4,
-    /// `(vmctx, table: i32, init: ptr, delta: i32) -> i32`: old size, or -1.
-    TableGrow = 5,
-    /// `(vmctx, dst_table: i32, src_table: i32, dst: i32, src: i32, len: i32) -> i32 status`.
-    TableCopy = 6,
-    /// `(vmctx, table: i32, dst: i32, value: ptr, len: i32) -> i32 status`.
-    TableFill = 7,
-    /// `(vmctx, table: i32, segment: i32, dst: i32, src: i32, len: i32) -> i32 status`.
-    TableInit = 8,
-    /// `(vmctx, segment: i32)`.
-    ElemDrop = 9,
+/// `for_each_builtin!(m)` expands to `m! { ... }` with one entry per builtin:
+/// `/// doc` `Variant = index, snake_name(param: type, ...) -> result;` where types are
+/// `i32` or `ptr` (a pointer-sized integer) and the result, if any, is `i32`. This crate
+/// generates [`Builtin`] and [`Builtin::signature`] from it; the compiler builds its call
+/// signatures from [`Builtin::signature`], and the launcher generates its entry points from
+/// the same list, so a builtin's signature cannot differ between them.
+///
+/// Those returning a status return 0 on success and 1 when the operation is out of bounds;
+/// the compiled code then traps at the call site, so the trap is reported at the wasm
+/// instruction that caused it.
+#[macro_export]
+macro_rules! for_each_builtin {
+    ($m:path) => {
+        $m! {
+            /// `memory.grow`: old size in pages, or -1.
+            MemoryGrow = 0, memory_grow(delta_pages: i32) -> i32;
+            /// `memory.copy`: status.
+            MemoryCopy = 1, memory_copy(dst: i32, src: i32, len: i32) -> i32;
+            /// `memory.fill`: status.
+            MemoryFill = 2, memory_fill(dst: i32, byte: i32, len: i32) -> i32;
+            /// `memory.init`: status.
+            MemoryInit = 3, memory_init(segment: i32, dst: i32, src: i32, len: i32) -> i32;
+            /// `data.drop`.
+            DataDrop = 4, data_drop(segment: i32);
+            /// `table.grow`: old size, or -1.
+            TableGrow = 5, table_grow(table: i32, init: ptr, delta: i32) -> i32;
+            /// `table.copy`: status.
+            TableCopy = 6, table_copy(dst_table: i32, src_table: i32, dst: i32, src: i32, len: i32) -> i32;
+            /// `table.fill`: status.
+            TableFill = 7, table_fill(table: i32, dst: i32, value: ptr, len: i32) -> i32;
+            /// `table.init`: status.
+            TableInit = 8, table_init(table: i32, segment: i32, dst: i32, src: i32, len: i32) -> i32;
+            /// `elem.drop`.
+            ElemDrop = 9, elem_drop(segment: i32);
+        }
+    };
 }
 
-impl Builtin {
-    /// Every builtin, in table order.
-    pub const ALL: [Builtin; 10] = [
-        Builtin::MemoryGrow,
-        Builtin::MemoryCopy,
-        Builtin::MemoryFill,
-        Builtin::MemoryInit,
-        Builtin::DataDrop,
-        Builtin::TableGrow,
-        Builtin::TableCopy,
-        Builtin::TableFill,
-        Builtin::TableInit,
-        Builtin::ElemDrop,
-    ];
+/// The type of a builtin parameter or result (after the VM context, which comes first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BuiltinType {
+    /// A 32-bit integer.
+    I32,
+    /// A pointer-sized integer (a table element: the address of a [`FuncRef`], or 0).
+    Ptr,
 }
+
+/// A builtin's signature after the VM context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuiltinSignature {
+    /// Parameter types.
+    pub params: &'static [BuiltinType],
+    /// Result type, if any.
+    pub result: Option<BuiltinType>,
+}
+
+/// The [`BuiltinType`] of a type in [`for_each_builtin!`]'s list.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! builtin_type {
+    (i32) => {
+        $crate::vmctx::BuiltinType::I32
+    };
+    (ptr) => {
+        $crate::vmctx::BuiltinType::Ptr
+    };
+}
+
+/// The result of a builtin in [`for_each_builtin!`]'s list, if it has one.
+macro_rules! builtin_result {
+    () => {
+        None
+    };
+    ($result:ident) => {
+        Some(builtin_type!($result))
+    };
+}
+
+macro_rules! define_builtins {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident = $index:literal, $name:ident($($param:ident: $ty:ident),*) $(-> $result:ident)?;
+    )*) => {
+        /// Functions the launcher provides to compiled code through the builtin table (see
+        /// [`for_each_builtin!`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u32)]
+        pub enum Builtin {
+            $($(#[doc = $doc])* $variant = $index,)*
+        }
+
+        impl Builtin {
+            /// Every builtin, in table order.
+            pub const ALL: [Builtin; [$($index),*].len()] = [$(Builtin::$variant),*];
+
+            /// Its signature after the VM context.
+            pub const fn signature(self) -> BuiltinSignature {
+                match self {
+                    $(Builtin::$variant => BuiltinSignature {
+                        params: &[$(builtin_type!($ty)),*],
+                        result: builtin_result!($($result)?),
+                    },)*
+                }
+            }
+
+            /// Its name in the launcher (`memory_grow`).
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Builtin::$variant => stringify!($name),)*
+                }
+            }
+        }
+    };
+}
+for_each_builtin!(define_builtins);
 
 /// Number of builtins.
 pub const BUILTIN_COUNT: u32 = Builtin::ALL.len() as u32;
@@ -205,5 +278,47 @@ impl VmOffsets {
     /// Total size of the VM context in bytes.
     pub fn size(&self) -> u32 {
         self.globals() + GLOBAL_SIZE * self.num_globals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_are_numbered_in_table_order_with_distinct_names() {
+        for (index, builtin) in Builtin::ALL.iter().enumerate() {
+            assert_eq!(*builtin as usize, index, "{builtin:?}");
+            assert_eq!(
+                builtin_offset(*builtin),
+                BUILTINS + 8 * index as u32,
+                "{builtin:?}"
+            );
+        }
+        let mut names: Vec<&str> = Builtin::ALL.iter().map(|b| b.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Builtin::ALL.len());
+    }
+
+    #[test]
+    fn signatures_follow_the_list() {
+        assert_eq!(
+            Builtin::MemoryGrow.signature(),
+            BuiltinSignature {
+                params: &[BuiltinType::I32],
+                result: Some(BuiltinType::I32)
+            }
+        );
+        assert_eq!(
+            Builtin::TableFill.signature().params,
+            &[
+                BuiltinType::I32,
+                BuiltinType::I32,
+                BuiltinType::Ptr,
+                BuiltinType::I32
+            ]
+        );
+        assert_eq!(Builtin::DataDrop.signature().result, None);
     }
 }

@@ -1,136 +1,106 @@
 //! Builtins: the runtime operations compiled code calls through the VM context's builtin
-//! table (memory and table instructions that need more than a load or store). Each entry
-//! point is C-ABI, takes the VM context first, and works on the instance's VM half only
-//! ([`VmState`]), never on the host state a host function up the stack may hold.
+//! table (memory and table instructions that need more than a load or store).
+//!
+//! The entry points are generated from `abi`'s one list of builtins
+//! ([`wasmpi_abi::for_each_builtin!`]), from which the compiler takes its call signatures
+//! too: each is C-ABI, takes the VM context first and then exactly the listed parameters.
+//! The work is done in `work`, on the instance's VM half only ([`VmState`]), never on the
+//! host state a host function up the stack may hold.
 
 use crate::instance::{vm_state, VmState};
 use wasmpi_abi::vmctx::Builtin;
 
-/// Status returned to compiled code: 0 = done, 1 = out of bounds (the caller traps).
-fn status(ok: bool) -> i32 {
-    i32::from(!ok)
+/// A parameter as compiled code passes it, turned into the type the work function takes.
+trait FromAbi<A> {
+    fn from_abi(value: A) -> Self;
 }
 
-unsafe extern "C" fn memory_grow(vmctx: *mut u8, delta: i32) -> i32 {
-    // SAFETY (all builtins): compiled code passes its own live VM context.
-    work::memory_grow(unsafe { vm_state(vmctx) }, delta as u32)
-}
-
-unsafe extern "C" fn memory_copy(vmctx: *mut u8, dst: i32, src: i32, len: i32) -> i32 {
-    status(work::memory_copy(
-        unsafe { vm_state(vmctx) },
-        dst as u32,
-        src as u32,
-        len as u32,
-    ))
-}
-
-unsafe extern "C" fn memory_fill(vmctx: *mut u8, dst: i32, byte: i32, len: i32) -> i32 {
-    status(work::memory_fill(
-        unsafe { vm_state(vmctx) },
-        dst as u32,
-        byte as u8,
-        len as u32,
-    ))
-}
-
-unsafe extern "C" fn memory_init(
-    vmctx: *mut u8,
-    segment: i32,
-    dst: i32,
-    src: i32,
-    len: i32,
-) -> i32 {
-    status(work::memory_init(
-        unsafe { vm_state(vmctx) },
-        segment as u32,
-        dst as u32,
-        src as u32,
-        len as u32,
-    ))
-}
-
-unsafe extern "C" fn data_drop(vmctx: *mut u8, segment: i32) {
-    work::data_drop(unsafe { vm_state(vmctx) }, segment as u32)
-}
-
-unsafe extern "C" fn table_grow(vmctx: *mut u8, table: i32, init: usize, delta: i32) -> i32 {
-    work::table_grow(unsafe { vm_state(vmctx) }, table as u32, init, delta as u32)
-}
-
-unsafe extern "C" fn table_copy(
-    vmctx: *mut u8,
-    dst_table: i32,
-    src_table: i32,
-    dst: i32,
-    src: i32,
-    len: i32,
-) -> i32 {
-    let state = unsafe { vm_state(vmctx) };
-    status(work::table_copy(
-        state,
-        dst_table as u32,
-        src_table as u32,
-        dst as u32,
-        src as u32,
-        len as u32,
-    ))
-}
-
-unsafe extern "C" fn table_fill(
-    vmctx: *mut u8,
-    table: i32,
-    dst: i32,
-    value: usize,
-    len: i32,
-) -> i32 {
-    status(work::table_fill(
-        unsafe { vm_state(vmctx) },
-        table as u32,
-        dst as u32,
-        value,
-        len as u32,
-    ))
-}
-
-unsafe extern "C" fn table_init(
-    vmctx: *mut u8,
-    table: i32,
-    segment: i32,
-    dst: i32,
-    src: i32,
-    len: i32,
-) -> i32 {
-    let state = unsafe { vm_state(vmctx) };
-    status(work::table_init(
-        state,
-        table as u32,
-        segment as u32,
-        dst as u32,
-        src as u32,
-        len as u32,
-    ))
-}
-
-unsafe extern "C" fn elem_drop(vmctx: *mut u8, segment: i32) {
-    work::elem_drop(unsafe { vm_state(vmctx) }, segment as u32)
-}
-
-/// The address of a builtin's implementation.
-fn address(builtin: Builtin) -> usize {
-    match builtin {
-        Builtin::MemoryGrow => memory_grow as *const () as usize,
-        Builtin::MemoryCopy => memory_copy as *const () as usize,
-        Builtin::MemoryFill => memory_fill as *const () as usize,
-        Builtin::MemoryInit => memory_init as *const () as usize,
-        Builtin::DataDrop => data_drop as *const () as usize,
-        Builtin::TableGrow => table_grow as *const () as usize,
-        Builtin::TableCopy => table_copy as *const () as usize,
-        Builtin::TableFill => table_fill as *const () as usize,
-        Builtin::TableInit => table_init as *const () as usize,
-        Builtin::ElemDrop => elem_drop as *const () as usize,
+impl FromAbi<i32> for u32 {
+    fn from_abi(value: i32) -> u32 {
+        value as u32
     }
 }
+
+impl FromAbi<i32> for u8 {
+    /// `memory.fill` uses the low byte of its value.
+    fn from_abi(value: i32) -> u8 {
+        value as u8
+    }
+}
+
+impl FromAbi<usize> for usize {
+    fn from_abi(value: usize) -> usize {
+        value
+    }
+}
+
+/// A work function's result, turned into what compiled code expects.
+trait IntoAbi<R> {
+    fn into_abi(self) -> R;
+}
+
+impl IntoAbi<i32> for bool {
+    /// Status: 0 = done, 1 = out of bounds (the caller traps).
+    fn into_abi(self) -> i32 {
+        i32::from(!self)
+    }
+}
+
+impl IntoAbi<i32> for i32 {
+    fn into_abi(self) -> i32 {
+        self
+    }
+}
+
+impl IntoAbi<()> for () {
+    fn into_abi(self) {}
+}
+
+/// The Rust type of a type in the builtin list.
+macro_rules! abi_type {
+    (i32) => {
+        i32
+    };
+    (ptr) => {
+        usize
+    };
+}
+
+/// Generates one entry point per builtin and the table of their addresses.
+macro_rules! entry_points {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident = $index:literal, $name:ident($($param:ident: $ty:ident),*) $(-> $result:ident)?;
+    )*) => {
+        /// The C-ABI entry points compiled code calls.
+        mod entry {
+            use super::*;
+            $(
+                $(#[doc = $doc])*
+                pub(super) unsafe extern "C" fn $name(
+                    vmctx: *mut u8 $(, $param: abi_type!($ty))*
+                ) $(-> abi_type!($result))? {
+                    // SAFETY: compiled code passes its own live VM context, and wasm is
+                    // suspended while the builtin runs.
+                    let state = unsafe { vm_state(vmctx) };
+                    IntoAbi::into_abi(work::$name(state $(, FromAbi::from_abi($param))*))
+                }
+            )*
+        }
+
+        /// The address of a builtin's entry point.
+        fn address(builtin: Builtin) -> usize {
+            match builtin {
+                $(Builtin::$variant => {
+                    let entry: unsafe extern "C" fn(*mut u8 $(, abi_type!($ty))*) $(-> abi_type!($result))? =
+                        entry::$name;
+                    entry as usize
+                })*
+            }
+        }
+    };
+}
+wasmpi_abi::for_each_builtin!(entry_points);
 
 /// The work of each builtin, on the instance's VM half.
 mod work {

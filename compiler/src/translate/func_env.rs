@@ -26,7 +26,7 @@ use cranelift_wasm::{
     HeapData, HeapStyle, MemoryIndex, TableIndex, TargetEnvironment, TypeConvert, TypeIndex,
     WasmError, WasmHeapType, WasmResult,
 };
-use wasmpi_abi::vmctx::{self, Builtin, VmOffsets};
+use wasmpi_abi::vmctx::{self, Builtin, BuiltinType, VmOffsets};
 
 /// Bytes reserved for a 32-bit linear memory: every 32-bit index is inside.
 const HEAP_BOUND: u64 = 1 << 32;
@@ -132,25 +132,37 @@ impl<'m, 'data> FuncEnv<'m, 'data> {
         pos.ins().iadd(base, scaled)
     }
 
-    /// Calls builtin `builtin` with the VM context and `args`, returning its results.
+    /// Calls builtin `builtin` with the VM context and `args`, returning its result. The
+    /// call's signature is the builtin's, from `abi` (the launcher's entry points are
+    /// generated from the same list); arguments of another number or type are an internal
+    /// error, not a call the launcher would misread.
     fn call_builtin(
         &self,
         pos: &mut FuncCursor,
         builtin: Builtin,
         args: &[ir::Value],
-        returns_status: bool,
     ) -> WasmResult<Option<ir::Value>> {
         let vmctx = Self::vmctx(pos.func)?;
+        let signature = builtin.signature();
+        let ir_type = |ty: BuiltinType| match ty {
+            BuiltinType::I32 => I32,
+            BuiltinType::Ptr => I64,
+        };
+        let arg_types: Vec<ir::Type> = args.iter().map(|a| pos.func.dfg.value_type(*a)).collect();
+        let param_types: Vec<ir::Type> = signature.params.iter().map(|t| ir_type(*t)).collect();
+        if arg_types != param_types {
+            return Err(WasmError::User(format!(
+                "internal error: builtin {} takes {param_types:?}, called with {arg_types:?}",
+                builtin.name()
+            )));
+        }
         let mut sig = ir::Signature::new(self.isa.default_call_conv());
         sig.params
             .push(ir::AbiParam::special(I64, ir::ArgumentPurpose::VMContext));
-        for arg in args {
-            sig.params
-                .push(ir::AbiParam::new(pos.func.dfg.value_type(*arg)));
-        }
-        if returns_status {
-            sig.returns.push(ir::AbiParam::new(I32));
-        }
+        sig.params
+            .extend(param_types.into_iter().map(ir::AbiParam::new));
+        sig.returns
+            .extend(signature.result.map(|t| ir::AbiParam::new(ir_type(t))));
         let sig = pos.func.import_signature(sig);
         let code = pos.ins().load(
             I64,
@@ -172,7 +184,7 @@ impl<'m, 'data> FuncEnv<'m, 'data> {
         args: &[ir::Value],
         trap: TrapCode,
     ) -> WasmResult<()> {
-        if let Some(status) = self.call_builtin(pos, builtin, args, true)? {
+        if let Some(status) = self.call_builtin(pos, builtin, args)? {
             pos.ins().trapnz(status, trap);
         }
         Ok(())
@@ -430,7 +442,7 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
         _: Heap,
         val: ir::Value,
     ) -> WasmResult<ir::Value> {
-        let result = self.call_builtin(&mut pos, Builtin::MemoryGrow, &[val], true)?;
+        let result = self.call_builtin(&mut pos, Builtin::MemoryGrow, &[val])?;
         result.ok_or_else(|| WasmError::User("internal error: memory.grow without result".into()))
     }
 
@@ -505,7 +517,7 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
 
     fn translate_data_drop(&mut self, mut pos: FuncCursor, seg_index: u32) -> WasmResult<()> {
         let seg = Self::index_arg(&mut pos, seg_index);
-        self.call_builtin(&mut pos, Builtin::DataDrop, &[seg], false)
+        self.call_builtin(&mut pos, Builtin::DataDrop, &[seg])
             .map(|_| ())
     }
 
@@ -527,12 +539,8 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
         init_value: ir::Value,
     ) -> WasmResult<ir::Value> {
         let table = Self::index_arg(&mut pos, table_index.as_u32());
-        let result = self.call_builtin(
-            &mut pos,
-            Builtin::TableGrow,
-            &[table, init_value, delta],
-            true,
-        )?;
+        let result =
+            self.call_builtin(&mut pos, Builtin::TableGrow, &[table, init_value, delta])?;
         result.ok_or_else(|| WasmError::User("internal error: table.grow without result".into()))
     }
 
@@ -619,7 +627,7 @@ impl FuncEnvironment for FuncEnv<'_, '_> {
 
     fn translate_elem_drop(&mut self, mut pos: FuncCursor, seg_index: u32) -> WasmResult<()> {
         let seg = Self::index_arg(&mut pos, seg_index);
-        self.call_builtin(&mut pos, Builtin::ElemDrop, &[seg], false)
+        self.call_builtin(&mut pos, Builtin::ElemDrop, &[seg])
             .map(|_| ())
     }
 
