@@ -25,8 +25,13 @@ if command -v rustup >/dev/null 2>&1; then
     rustup target add aarch64-unknown-linux-gnu
 fi
 scripts/build-aarch64-launcher.sh
-# The launcher without MPI (for machines with no MPI library) must still build.
-cargo check --release -p wasmpi-launcher --no-default-features
+# Lints (the workspace's [workspace.lints] plus clippy's defaults) are errors, for the
+# launcher without MPI (for machines with no MPI library, which must still build) too.
+if ! cargo clippy --version >/dev/null 2>&1 && command -v rustup >/dev/null 2>&1; then
+    rustup component add clippy
+fi
+cargo clippy --release --workspace --all-targets -- -D warnings
+cargo clippy --release -p wasmpi-launcher --no-default-features --all-targets -- -D warnings
 export WASMPI_AARCH64_LAUNCHER="$PWD/target/aarch64-unknown-linux-gnu/release/wasmpirun"
 
 cargo test --release --workspace "$@"

@@ -134,7 +134,8 @@ pub fn unwind_address() -> usize {
 pub struct Activation {
     /// Host stack pointer saved by `wasmpi_enter`.
     pub saved_sp: Cell<usize>,
-    /// The instance's VM context.
+    /// The instance's VM context (host callbacks find their instance through it).
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
     pub vmctx: *mut u8,
     /// Outcome of an unwinding: the trap, with its text offset, or the exit code.
     pub outcome: Cell<Option<Unwind>>,

@@ -149,6 +149,7 @@ pub(crate) unsafe fn mpi_state<'a>(vmctx: *mut VmCtx) -> Option<&'a crate::mpi::
 
 /// The VM context of the wasm code running on this thread (innermost), for host callbacks
 /// that a host library invokes from inside a host function (MPI user-defined reductions).
+#[cfg(feature = "mpi")]
 pub(crate) fn running_vmctx() -> Option<*mut VmCtx> {
     let activation = crate::enter::current();
     // SAFETY: a non-null activation is the live one of this thread.

@@ -150,6 +150,7 @@ impl VmState {
                 if size == 0 {
                     return &mut [];
                 }
+                // SAFETY: see above.
                 unsafe { std::slice::from_raw_parts_mut(base, size) }
             }
             None => &mut [],

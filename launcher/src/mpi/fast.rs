@@ -155,7 +155,8 @@ unsafe extern "C" fn mpi_recv(
         // SAFETY: compiled wasm calls host functions with its own live VM context.
         if let Some((mpi, ptr, dt, c)) = unsafe { common_case(vmctx, buf, count, datatype, comm) } {
             let (source, tag) = (mpi.rank_to_host(source), mpi.tag_to_host(tag));
-            let ignore = ffi::RSMPI_STATUS_IGNORE;
+            // SAFETY: rsmpi's extern static, set once by its C shim and never written.
+            let ignore = unsafe { ffi::RSMPI_STATUS_IGNORE };
             // SAFETY: the buffer lies in linear memory; live host handles; the host's
             // MPI_STATUS_IGNORE is a valid status argument.
             let rc = unsafe { ffi::MPI_Recv(ptr, count, dt, source, tag, c, ignore) };

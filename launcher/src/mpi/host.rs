@@ -39,10 +39,12 @@ unsafe fn read<T: Copy>(table: *const Entry<T>) -> HashMap<&'static str, T> {
         if entry.name.is_null() {
             return out;
         }
+        // SAFETY: checked non-null just above; a static NUL-terminated literal (see above).
         let name = unsafe { CStr::from_ptr(entry.name) }
             .to_str()
             .unwrap_or_default();
         out.insert(name, entry.value);
+        // SAFETY: this entry was not the terminator, so the next one is inside the table.
         at = unsafe { at.add(1) };
     }
 }
