@@ -67,15 +67,24 @@ pub type GuestCaller =
 pub struct HostState {
     /// WASI state of the program.
     wasi: WasiCtx,
-    /// MPI state, created at the first MPI call. Inline rather than boxed: MPI trampolines
-    /// reach the handle tables in two loads from the VM context.
+    /// MPI state, created at the first MPI call (initialized exactly when `mpi_created`).
+    /// Inline rather than boxed, and without an `Option`'s tag: the MPI fast paths test
+    /// `mpi_usable` and then reach the handle tables straight from the host state.
     #[cfg(feature = "mpi")]
-    mpi: Option<crate::mpi::Mpi>,
+    mpi: std::mem::MaybeUninit<crate::mpi::Mpi>,
+    /// Whether `mpi` is initialized.
+    #[cfg(feature = "mpi")]
+    mpi_created: bool,
     /// Non-zero while a host MPI library runs a user-defined reduction of this program:
     /// MPI calls are refused then (MPI allows none inside one), and the trampoline that
     /// started the reduction still holds the MPI state.
     #[cfg(feature = "mpi")]
     user_op_depth: u32,
+    /// Whether the MPI fast paths may borrow `mpi`: it exists and no reduction runs. One
+    /// flag for both, so the fast paths test one byte, as they would test `mpi` alone.
+    /// Invariant: true only when `mpi_created`.
+    #[cfg(feature = "mpi")]
+    mpi_usable: bool,
     /// Enters wasm again (see [`GuestCaller`]).
     call_guest: GuestCaller,
 }
@@ -86,9 +95,13 @@ impl HostState {
         HostState {
             wasi,
             #[cfg(feature = "mpi")]
-            mpi: None,
+            mpi: std::mem::MaybeUninit::uninit(),
+            #[cfg(feature = "mpi")]
+            mpi_created: false,
             #[cfg(feature = "mpi")]
             user_op_depth: 0,
+            #[cfg(feature = "mpi")]
+            mpi_usable: false,
             call_guest,
         }
     }
@@ -96,6 +109,16 @@ impl HostState {
     /// The WASI state.
     pub(crate) fn wasi(&mut self) -> &mut WasiCtx {
         &mut self.wasi
+    }
+}
+
+#[cfg(feature = "mpi")]
+impl Drop for HostState {
+    fn drop(&mut self) {
+        if self.mpi_created {
+            // SAFETY: initialized exactly when `mpi_created`, and dropped only here.
+            unsafe { self.mpi.assume_init_drop() }
+        }
     }
 }
 
@@ -140,10 +163,11 @@ pub(crate) unsafe fn mpi_state<'a>(vmctx: *mut VmCtx) -> Option<&'a crate::mpi::
     // borrows the MPI state while no reduction runs (wasm is suspended).
     unsafe {
         let host = host_state_of(vmctx.cast());
-        if (*host).user_op_depth != 0 {
+        if !(*host).mpi_usable {
             return None;
         }
-        (*std::ptr::addr_of!((*host).mpi)).as_ref()
+        // `mpi_usable` implies initialized (see the field).
+        Some((*std::ptr::addr_of!((*host).mpi)).assume_init_ref())
     }
 }
 
@@ -223,11 +247,13 @@ impl<'a> Caller<'a> {
                 refuse_mpi_in_user_op();
             }
             let (base, size) = memory_of(self.vmctx);
-            let mpi = &mut *std::ptr::addr_of_mut!((*host).mpi);
-            let mpi = match mpi {
-                Some(mpi) => mpi,
-                None => init_mpi(mpi),
-            };
+            if !(*host).mpi_created {
+                init_mpi(&mut *std::ptr::addr_of_mut!((*host).mpi));
+                (*host).mpi_created = true;
+                (*host).mpi_usable = true;
+            }
+            // Initialized: created just above if it was not.
+            let mpi = (*std::ptr::addr_of_mut!((*host).mpi)).assume_init_mut();
             crate::mpi::Cx::new(base, size, mpi, std::ptr::addr_of_mut!((*host).wasi))
         }
     }
@@ -237,11 +263,17 @@ impl<'a> Caller<'a> {
     #[cfg(feature = "mpi")]
     pub(crate) fn in_user_op<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
         let host = self.host();
-        // SAFETY: a projection onto the counter alone.
-        unsafe { (*host).user_op_depth += 1 };
+        // SAFETY: projections onto the counter and the flag alone.
+        let usable = unsafe {
+            (*host).user_op_depth += 1;
+            std::mem::replace(&mut (*host).mpi_usable, false)
+        };
         let result = f(self);
         // SAFETY: as above.
-        unsafe { (*host).user_op_depth -= 1 };
+        unsafe {
+            (*host).user_op_depth -= 1;
+            (*host).mpi_usable = usable;
+        }
         result
     }
 
@@ -283,8 +315,8 @@ impl<'a> Caller<'a> {
 #[cfg(feature = "mpi")]
 #[cold]
 #[inline(never)]
-fn init_mpi(slot: &mut Option<crate::mpi::Mpi>) -> &mut crate::mpi::Mpi {
-    slot.insert(crate::mpi::Mpi::default())
+fn init_mpi(slot: &mut std::mem::MaybeUninit<crate::mpi::Mpi>) {
+    slot.write(crate::mpi::Mpi::default());
 }
 
 /// Ends the job: the program called MPI inside a user-defined reduction.
