@@ -40,13 +40,17 @@
 //! we chain to, and `MPI_Init` changes nothing. Open MPI 4.1's opal installs its handler
 //! ("Process received signal") for SIGSEGV, SIGBUS and SIGFPE in `MPI_Init`, but only where
 //! the action is still `SIG_DFL` or `SIG_IGN`: under us it installs none, and what we chain
-//! to is what was there before us (Rust's std handler in `wasmpirun`).
+//! to is what was there before us (Rust's std handler in `wasmpirun`). A library that did
+//! replace our handler in `MPI_Init` would take wasm traps away, so
+//! [`reinstall_after_host_init`], called after a successful `MPI_Init`/`MPI_Init_thread`,
+//! takes every signal whose action changed back and chains to what the library installed.
 //!
 //! The handler is async-signal-safe: it allocates nothing and takes no lock. The saved
 //! actions are written (and leaked, so they outlive any handler still reading them) before
 //! our handler is installed for their signal, and published through atomic pointers.
 
 use crate::enter;
+use std::cell::Cell;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Once;
@@ -66,6 +70,11 @@ static PREVIOUS: [AtomicPtr<libc::sigaction>; SIGNALS.len()] =
 /// Runs the installation of the handler once per process.
 static INSTALL: Once = Once::new();
 
+thread_local! {
+    /// This thread's alternate signal stack (address), 0 until [`ensure_installed`] made it.
+    static ALT_STACK: Cell<usize> = const { Cell::new(0) };
+}
+
 /// Installs the trap handlers (once per process), saving the actions they replace to chain
 /// to, and an alternate signal stack for this thread (once per thread), so a fault on an
 /// exhausted stack can still be handled.
@@ -78,23 +87,58 @@ pub fn ensure_installed() {
             }
         }
     });
-    thread_local! {
-        static ALT_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    }
-    ALT_STACK.with(|done| {
-        if done.replace(true) {
+    ALT_STACK.with(|stack| {
+        if stack.get() != 0 {
             return;
         }
         // The stack is leaked on purpose: it must outlive any signal delivered to this thread.
-        let stack: &'static mut [u8] = Vec::leak(vec![0u8; ALT_STACK_SIZE]);
-        let alt = libc::stack_t {
-            ss_sp: stack.as_mut_ptr().cast(),
-            ss_flags: 0,
-            ss_size: ALT_STACK_SIZE,
-        };
-        // SAFETY: registering a valid, never-freed buffer as this thread's signal stack.
-        unsafe { libc::sigaltstack(&alt, ptr::null_mut()) };
+        let memory: &'static mut [u8] = Vec::leak(vec![0u8; ALT_STACK_SIZE]);
+        stack.set(memory.as_mut_ptr() as usize);
+        register_alt_stack(memory.as_mut_ptr());
     });
+}
+
+/// Takes the trap signals back after the host MPI library initialized, so wasm traps keep
+/// working: for each signal whose action is no longer ours, what the library installed is
+/// saved as the action to chain to and our handler is installed again. Also registers this
+/// thread's alternate signal stack again if the library disabled it. Call it on the thread
+/// that called `MPI_Init`/`MPI_Init_thread`, after the call succeeded.
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+pub(crate) fn reinstall_after_host_init() {
+    if !INSTALL.is_completed() {
+        // No handler of ours yet: ensure_installed will save what the library installed.
+        return;
+    }
+    for (slot, &signal) in SIGNALS.iter().enumerate() {
+        let current = current_action(signal);
+        if !is_ours(&current) {
+            take_over(slot, signal, current);
+        }
+    }
+    let stack = ALT_STACK.with(Cell::get);
+    if stack != 0 {
+        // SAFETY: querying the current alternate stack into a zeroed out-parameter.
+        let active = unsafe {
+            let mut current: libc::stack_t = std::mem::zeroed();
+            libc::sigaltstack(ptr::null(), &mut current);
+            current.ss_flags & libc::SS_DISABLE == 0
+        };
+        if !active {
+            register_alt_stack(stack as *mut u8);
+        }
+    }
+}
+
+/// Registers the [`ALT_STACK_SIZE`] bytes at `memory`, which are never freed, as this
+/// thread's alternate signal stack.
+fn register_alt_stack(memory: *mut u8) {
+    let alt = libc::stack_t {
+        ss_sp: memory.cast(),
+        ss_flags: 0,
+        ss_size: ALT_STACK_SIZE,
+    };
+    // SAFETY: registering a valid, never-freed buffer as this thread's signal stack.
+    unsafe { libc::sigaltstack(&alt, ptr::null_mut()) };
 }
 
 /// The action now in place for `signal`.
