@@ -74,6 +74,7 @@ pub fn abort_with(message: &str, code: i32) -> ! {
 }
 
 fn after_init(cx: &mut Cx) -> MpiResult<()> {
+    crate::signals::reinstall_after_host_init();
     let fatal_off = cx.mpi.host.errhandlers["MPI_ERRORS_RETURN"];
     for comm in [abi::MPI_COMM_WORLD, abi::MPI_COMM_SELF] {
         let host = cx.comm(comm)?;
