@@ -18,6 +18,8 @@
 //! `&mut Caller`, so no borrow derived from it is alive while wasm runs and host functions
 //! nested inside derive their own.
 
+#[cfg(feature = "mpi")]
+use crate::mpi::state::Mpi;
 use crate::wasi::ctx::WasiCtx;
 use crate::{Error, Val};
 use std::marker::PhantomData;
@@ -71,7 +73,7 @@ pub struct HostState {
     /// Inline rather than boxed, and without an `Option`'s tag: the MPI fast paths test
     /// `mpi_usable` and then reach the handle tables straight from the host state.
     #[cfg(feature = "mpi")]
-    mpi: std::mem::MaybeUninit<crate::mpi::Mpi>,
+    mpi: std::mem::MaybeUninit<Mpi>,
     /// Whether `mpi` is initialized.
     #[cfg(feature = "mpi")]
     mpi_created: bool,
@@ -158,7 +160,7 @@ pub(crate) unsafe fn memory_of(vmctx: *mut u8) -> (*mut u8, usize) {
 /// reference must not outlive that call.
 #[cfg(feature = "mpi")]
 #[inline(always)]
-pub(crate) unsafe fn mpi_state<'a>(vmctx: *mut VmCtx) -> Option<&'a crate::mpi::Mpi> {
+pub(crate) unsafe fn mpi_state<'a>(vmctx: *mut VmCtx) -> Option<&'a Mpi> {
     // SAFETY: per the contract; only the fields read here are borrowed, and nothing else
     // borrows the MPI state while no reduction runs (wasm is suspended).
     unsafe {
@@ -235,31 +237,34 @@ impl<'a> Caller<'a> {
         unsafe { (&mut *memory, &mut *wasi) }
     }
 
-    /// Memory, MPI and WASI state, for MPI trampolines. Ends the job if the program calls
-    /// MPI inside a user-defined reduction, which MPI does not allow.
+    /// What an MPI trampoline works with (memory, the MPI state, created at the first call,
+    /// and the WASI state), or `None` while a user-defined reduction runs, when the MPI state
+    /// belongs to the trampoline that started it (`mpi/cx.rs` builds its `Cx` from these).
     #[cfg(feature = "mpi")]
-    pub fn mpi_cx(&mut self) -> crate::mpi::Cx<'_> {
+    pub(crate) fn mpi_parts(&mut self) -> Option<MpiParts<'_>> {
         let host = self.host();
         // SAFETY: projections onto disjoint fields of the host state; the MPI state is
         // borrowed only when no reduction runs, i.e. no trampoline up the stack holds it.
         unsafe {
             if (*host).user_op_depth != 0 {
-                refuse_mpi_in_user_op();
+                return None;
             }
-            let (base, size) = memory_of(self.vmctx);
             if !(*host).mpi_created {
                 init_mpi(&mut *std::ptr::addr_of_mut!((*host).mpi));
                 (*host).mpi_created = true;
                 (*host).mpi_usable = true;
             }
-            // Initialized: created just above if it was not.
-            let mpi = (*std::ptr::addr_of_mut!((*host).mpi)).assume_init_mut();
-            crate::mpi::Cx::new(base, size, mpi, std::ptr::addr_of_mut!((*host).wasi))
+            Some(MpiParts {
+                memory: memory_of(self.vmctx),
+                // Initialized: created just above if it was not.
+                mpi: (*std::ptr::addr_of_mut!((*host).mpi)).assume_init_mut(),
+                wasi: std::ptr::addr_of_mut!((*host).wasi),
+            })
         }
     }
 
     /// Runs `f` while the host MPI library runs a user-defined reduction: MPI calls of the
-    /// program are refused meanwhile (see [`Caller::mpi_cx`]).
+    /// program are refused meanwhile (see [`Caller::mpi_parts`]).
     #[cfg(feature = "mpi")]
     pub(crate) fn in_user_op<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
         let host = self.host();
@@ -315,22 +320,20 @@ impl<'a> Caller<'a> {
 #[cfg(feature = "mpi")]
 #[cold]
 #[inline(never)]
-fn init_mpi(slot: &mut std::mem::MaybeUninit<crate::mpi::Mpi>) {
-    slot.write(crate::mpi::Mpi::default());
+fn init_mpi(slot: &mut std::mem::MaybeUninit<Mpi>) {
+    slot.write(Mpi::default());
 }
 
-/// Ends the job: the program called MPI inside a user-defined reduction.
+/// What [`Caller::mpi_parts`] lends an MPI trampoline.
 #[cfg(feature = "mpi")]
-#[cold]
-#[inline(never)]
-fn refuse_mpi_in_user_op() -> ! {
-    crate::mpi::abort_job_if_running(
-        "the program called an MPI function inside a user-defined reduction operation, which \
-         MPI does not allow (only MPI_Abort)",
-        1,
-    );
-    eprintln!("wasmpirun: MPI called inside a user-defined reduction operation");
-    std::process::exit(1)
+pub(crate) struct MpiParts<'a> {
+    /// Base and accessible size of linear memory, mapped read-write while the instance
+    /// lives; wasm and nested host functions may write it whenever no borrow is alive.
+    pub memory: (*mut u8, usize),
+    /// The MPI state.
+    pub mpi: &'a mut Mpi,
+    /// The WASI state, valid for `'a`; borrowed only while no nested call runs.
+    pub wasi: *mut WasiCtx,
 }
 
 /// Ends the running wasm program with exit status `code` (WASI `proc_exit`): unwinds to the

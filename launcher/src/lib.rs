@@ -21,7 +21,6 @@
 //! `builtins`); the fault handler (`signals`).
 
 pub mod artifact;
-mod builtins;
 pub mod compat;
 mod enter;
 pub mod guest;

@@ -215,7 +215,7 @@ unsafe fn trap(
         let activation = &*activation;
         let pc = program_counter(context);
         let fault = (*info).si_addr() as usize;
-        let Some(outcome) = crate::instance::classify_fault(activation, signal, pc, fault) else {
+        let Some(outcome) = classify_fault(signal, pc, fault) else {
             return false;
         };
         activation.outcome.set(Some(outcome));
@@ -313,6 +313,37 @@ fn default_action(signal: libc::c_int, fault: bool) {
 ///
 /// # Safety
 /// `context` is the `ucontext_t` the kernel passed to the handler.
+/// Decides whether a fault at `pc` (accessing `fault`) is a trap of wasm code running on
+/// this thread (in any live instance: calls can cross instances).
+fn classify_fault(signal: libc::c_int, pc: usize, fault: usize) -> Option<enter::Unwind> {
+    let site = crate::regions::site(pc);
+    if let Some(crate::regions::Site {
+        trap: Some(kind),
+        offset,
+    }) = site
+    {
+        return Some(enter::Unwind::Trap(kind, offset));
+    }
+    let offset = site.as_ref().map_or(u32::MAX, |s| s.offset);
+    let memory_fault = matches!(signal, libc::SIGSEGV | libc::SIGBUS);
+    if memory_fault
+        && crate::stack::this_thread_guard()
+            .is_some_and(|(start, end)| (start..end).contains(&fault))
+    {
+        return Some(enter::Unwind::Trap(
+            wasmpi_abi::trap::TrapKind::StackOverflow,
+            offset,
+        ));
+    }
+    if memory_fault && site.is_some() && crate::regions::in_memory(fault) {
+        return Some(enter::Unwind::Trap(
+            wasmpi_abi::trap::TrapKind::MemoryOutOfBounds,
+            offset,
+        ));
+    }
+    None
+}
+
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 unsafe fn program_counter(context: *mut libc::c_void) -> usize {
     // SAFETY: context is the handler's ucontext_t.

@@ -287,7 +287,7 @@ impl Instance {
         }
         let limit = vm.stack.limit();
         vm.write(vmctx::STACK_LIMIT, limit);
-        for (builtin, code) in crate::builtins::table() {
+        for (builtin, code) in super::builtins::table() {
             vm.write(vmctx::builtin_offset(builtin), code);
         }
         let type_ids: Vec<u32> = meta.types.iter().map(typeids::intern).collect();

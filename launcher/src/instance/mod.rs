@@ -11,6 +11,7 @@
 //! Building an instance (linking imports, filling the VM context, applying segments) is in
 //! [`instantiate`].
 
+mod builtins;
 mod instantiate;
 
 use crate::artifact::Artifact;
@@ -492,34 +493,4 @@ fn trap_at(artifact: &Artifact, kind: TrapKind, offset: u32) -> Trap {
             offset,
         },
     }
-}
-
-/// Decides whether a fault at `pc` (accessing `fault`) is a trap of wasm code running on
-/// this thread (in any live instance: calls can cross instances).
-pub fn classify_fault(
-    _activation: &enter::Activation,
-    signal: libc::c_int,
-    pc: usize,
-    fault: usize,
-) -> Option<Unwind> {
-    let site = regions::site(pc);
-    if let Some(regions::Site {
-        trap: Some(kind),
-        offset,
-    }) = site
-    {
-        return Some(Unwind::Trap(kind, offset));
-    }
-    let offset = site.as_ref().map_or(u32::MAX, |s| s.offset);
-    let memory_fault = matches!(signal, libc::SIGSEGV | libc::SIGBUS);
-    if memory_fault
-        && crate::stack::this_thread_guard()
-            .is_some_and(|(start, end)| (start..end).contains(&fault))
-    {
-        return Some(Unwind::Trap(TrapKind::StackOverflow, offset));
-    }
-    if memory_fault && site.is_some() && regions::in_memory(fault) {
-        return Some(Unwind::Trap(TrapKind::MemoryOutOfBounds, offset));
-    }
-    None
 }

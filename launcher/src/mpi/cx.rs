@@ -100,6 +100,34 @@ fn invalid_datatype(handle: i32) -> MpiError {
     )
 }
 
+impl crate::host::Caller<'_> {
+    /// Memory, MPI and WASI state, for MPI trampolines. Ends the job if the program calls
+    /// MPI inside a user-defined reduction, which MPI does not allow.
+    pub fn mpi_cx(&mut self) -> Cx<'_> {
+        match self.mpi_parts() {
+            // SAFETY: per `Caller::mpi_parts`, memory and WASI are valid and borrowed only
+            // while no nested call runs, as `Cx::new` requires.
+            Some(parts) => unsafe {
+                Cx::new(parts.memory.0, parts.memory.1, parts.mpi, parts.wasi)
+            },
+            None => refuse_mpi_in_user_op(),
+        }
+    }
+}
+
+/// Ends the job: the program called MPI inside a user-defined reduction.
+#[cold]
+#[inline(never)]
+fn refuse_mpi_in_user_op() -> ! {
+    super::abort_job_if_running(
+        "the program called an MPI function inside a user-defined reduction operation, which \
+         MPI does not allow (only MPI_Abort)",
+        1,
+    );
+    eprintln!("wasmpirun: MPI called inside a user-defined reduction operation");
+    std::process::exit(1)
+}
+
 /// Guest memory and MPI state, for the duration of one MPI call.
 ///
 /// Linear memory and the WASI state are held as pointers and borrowed only through

@@ -31,7 +31,7 @@ mod ops;
 mod p2p;
 mod requests;
 mod rma;
-mod state;
+pub(crate) mod state;
 mod topo;
 mod types;
 

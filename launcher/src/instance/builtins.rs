@@ -7,7 +7,7 @@
 //! The work is done in `work`, on the instance's VM half only ([`VmState`]), never on the
 //! host state a host function up the stack may hold.
 
-use crate::instance::{vm_state, VmState};
+use super::{vm_state, VmState};
 use wasmpi_abi::vmctx::Builtin;
 
 /// A parameter as compiled code passes it, turned into the type the work function takes.
