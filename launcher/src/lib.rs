@@ -14,11 +14,11 @@
 //! A trap inside wasm comes back as [`Error::Trap`], in-process; the instance's memory can
 //! still be inspected afterwards.
 //!
-//! Layers, lowest first (a module imports only from layers below it): the artifact, memory,
-//! stacks and the per-thread registries (`artifact`, `memory`, `stack`, `regions`, `refs`,
-//! `enter`); what instances share (`linking`); the host side (`host`, then `wasi/`, `mpi/`,
-//! `compat`, which reach an instance only through `host`); the instance (`instance/`, with
-//! `builtins`); the fault handler (`signals`).
+//! Layers, lowest first (a module imports only from its own layer or those below): the
+//! artifact, memory, stacks, the per-thread registries and the fault handler (`artifact`,
+//! `memory`, `stack`, `regions`, `refs`, `enter`, `signals`); what instances share
+//! (`linking`); the host side (`host`, then `wasi/`, `mpi/`, `compat`, which reach an
+//! instance only through `host`); instances (`instance/`). docs/architecture.md has more.
 
 pub mod artifact;
 pub mod compat;
