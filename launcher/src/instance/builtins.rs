@@ -132,6 +132,12 @@ mod work {
         true
     }
 
+    /// Items `src..src + len` of a passive segment (empty once dropped), if in bounds.
+    fn segment_items<T>(items: &[T], dropped: bool, src: u32, len: u32) -> Option<&[T]> {
+        let items = if dropped { &[] } else { items };
+        in_bounds(src, len, items.len()).then(|| &items[src as usize..(src + len) as usize])
+    }
+
     pub(super) fn memory_init(
         state: &mut VmState,
         segment: u32,
@@ -143,17 +149,16 @@ mod work {
         let Some(info) = artifact.metadata().data.get(segment as usize) else {
             return false;
         };
-        let bytes: &[u8] = if state.data_dropped(segment).is_some_and(|d| *d) {
-            &[]
-        } else {
-            &artifact.data()[info.bytes.offset as usize..][..info.bytes.len as usize]
+        let all = &artifact.data()[info.bytes.offset as usize..][..info.bytes.len as usize];
+        let dropped = state.data_dropped(segment).is_some_and(|d| *d);
+        let Some(bytes) = segment_items(all, dropped, src, len) else {
+            return false;
         };
         let memory = state.memory_slice();
-        if !in_bounds(src, len, bytes.len()) || !in_bounds(dst, len, memory.len()) {
+        if !in_bounds(dst, len, memory.len()) {
             return false;
         }
-        memory[dst as usize..(dst + len) as usize]
-            .copy_from_slice(&bytes[src as usize..(src + len) as usize]);
+        memory[dst as usize..(dst + len) as usize].copy_from_slice(bytes);
         true
     }
 
@@ -233,18 +238,11 @@ mod work {
         let Some(info) = artifact.metadata().elements.get(segment as usize) else {
             return false;
         };
-        let funcs: &[u32] = if state.elements_dropped(segment).is_some_and(|d| *d) {
-            &[]
-        } else {
-            &info.funcs
-        };
-        if !in_bounds(src, len, funcs.len()) {
+        let dropped = state.elements_dropped(segment).is_some_and(|d| *d);
+        let Some(funcs) = segment_items(&info.funcs, dropped, src, len) else {
             return false;
-        }
-        let refs: Vec<usize> = funcs[src as usize..(src + len) as usize]
-            .iter()
-            .map(|&f| state.funcref_address(f))
-            .collect();
+        };
+        let refs: Vec<usize> = funcs.iter().map(|&f| state.funcref_address(f)).collect();
         let Some(table) = state.table(table) else {
             return false;
         };
