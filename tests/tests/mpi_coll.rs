@@ -96,6 +96,15 @@ fn a_fatal_gatherv_error_names_rank_call_and_block() {
 }
 
 #[test]
+fn an_mpi_call_inside_a_user_operation_ends_the_job_naming_the_rule() {
+    let out = run_wasm("coll_op_calls_mpi", 4, &[]);
+    assert_job_aborted(&out, |l| {
+        l.starts_with("wasmpirun: rank ")
+            && l.contains("called an MPI function inside a user-defined reduction operation")
+    });
+}
+
+#[test]
 fn a_trap_in_a_user_operation_aborts_the_job() {
     let out = run_wasm("coll_optrap", 4, &[]);
     assert_job_aborted(&out, |l| {
