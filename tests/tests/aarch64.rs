@@ -9,9 +9,7 @@
 //! Debian multiarch (scripts/install-deps.sh). Without the variable the tests say so and do
 //! nothing.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::PathBuf;
 use std::process::Command;
 use wasmpi_abi::trap::TrapKind;

@@ -1,9 +1,7 @@
 //! The artifact cache across CPUs and sites: variant selection, refusal with a useful
 //! message, site caches, concurrent compiles, pruning and `--print-cpu`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::Path;
 use std::process::{Command, Stdio};
 

@@ -1,9 +1,7 @@
 //! Non-MPI imports of modules built for MPIWasm: `env.gethostname`, and a C++ throw in a
 //! module without exception support, which must end with one line naming the exception type.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::Command;

@@ -2,9 +2,7 @@
 //! linear memory reservation, and a file system that refuses executable mappings; and how
 //! `wasmpi compile` behaves on a terminal (a progress bar) and off one (none).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::process::Command;
 
 const APP: &str = "exit_return";
@@ -108,7 +106,7 @@ fn perf_map_names_every_wasm_function() {
 /// A module that takes a few seconds to compile on one thread (200,000 functions).
 fn slow_module(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("slow.wasm");
-    std::fs::write(&path, common::wasm::many_functions(200_000)).unwrap();
+    std::fs::write(&path, crate::common::wasm::many_functions(200_000)).unwrap();
     path
 }
 

@@ -4,9 +4,7 @@
 //! Needs the `wasmpi` and `wasmpirun` binaries (`cargo build --release --workspace`, then
 //! `cargo test --release`), and clang with wasi-libc for the one valid module used here.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -5,10 +5,8 @@
 //! crash, hang or leave a partial file. `docs/conformance.md` lists every case with the test
 //! that checks it (these and the MPI, WASI and artifact cases elsewhere in `tests/`).
 
-mod common;
-
-use common::wasm::*;
-use common::*;
+use crate::common::wasm::*;
+use crate::common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;

@@ -1,10 +1,20 @@
 //! MPI programs under real `mpirun`: built natively with `mpicc` and to wasm with `wasmpi cc`,
 //! run on 1, 2 and 4 ranks (Open MPI also over TCP only); they must print the same lines (in
 //! any order across ranks) and exit the same way. Error programs run as wasm only and must fail
-//! the way the guest ABI promises. Other `mpi_*.rs` files cover further areas with the same
-//! harness (`common/mpi.rs`).
+//! the way the guest ABI promises.
+//!
+//! This is the `mpi` test binary, every MPI test and nothing else (scripts/test.sh runs it
+//! again against MPICH and on aarch64): the basics and job aborts here, further areas in the
+//! `mpi_*.rs` modules next to this file, all with the same harness (`common/mpi.rs`). A test
+//! is named `mpi_coll::user_defined_operations` or, for those of this file, `point_to_point`.
 
 mod common;
+
+mod mpi_coll;
+mod mpi_comm;
+mod mpi_dtype;
+mod mpi_p2p;
+mod mpi_rmaio;
 
 use common::mpi::*;
 

@@ -2,9 +2,7 @@
 //! collectives and user-defined reduction operations, compared with native runs under
 //! `mpirun`; error cases and a trap inside a user function run as wasm only.
 
-mod common;
-
-use common::mpi::*;
+use crate::common::mpi::*;
 
 #[test]
 fn v_and_w_variants_reduce_scatter_and_reduce_local() {

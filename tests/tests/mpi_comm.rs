@@ -3,9 +3,7 @@
 //! ranks (and over TCP); error programs run as wasm only and must fail the way the guest ABI
 //! promises.
 
-mod common;
-
-use common::mpi::*;
+use crate::common::mpi::*;
 
 #[test]
 fn split_dup_create_free_and_names() {

@@ -2,9 +2,7 @@
 //! (envelopes, contents, names) and packing, each compared with the same program built
 //! natively; and the bounds checks of derived types against linear memory (wasm only).
 
-mod common;
-
-use common::mpi::*;
+use crate::common::mpi::*;
 
 #[test]
 fn derived_types_in_communication() {

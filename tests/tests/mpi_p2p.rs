@@ -3,9 +3,7 @@
 //! counts, compared with the native build; and the launcher's own refusals of bad request
 //! handles, output arrays outside linear memory and bad attached buffers (wasm only).
 
-mod common;
-
-use common::mpi::*;
+use crate::common::mpi::*;
 
 #[test]
 fn modes_requests_and_matched_probes_match_native() {

@@ -4,9 +4,7 @@
 //! preopened directory), and wasm-only checks that windows stay inside linear memory and
 //! file names inside the preopened directories.
 
-mod common;
-
-use common::mpi::*;
+use crate::common::mpi::*;
 
 #[test]
 fn rma_fence_pscw_allocate_and_attributes() {
@@ -24,7 +22,7 @@ fn mpi_io_blocks_views_seek_and_delete() {
 }
 
 /// Asserts that every rank in `0..ranks` printed each of `expected`.
-fn assert_lines(out: &common::Output, ranks: u32, expected: &[&str]) {
+fn assert_lines(out: &crate::common::Output, ranks: u32, expected: &[&str]) {
     let lines = sorted_lines(&out.stdout_text());
     for rank in 0..ranks {
         for expected in expected {
@@ -70,7 +68,7 @@ fn an_rma_origin_buffer_past_memory_aborts_the_job() {
 
 #[test]
 fn file_names_stay_inside_the_preopened_directory() {
-    let base = common::temp_dir("io_errors");
+    let base = crate::common::temp_dir("io_errors");
     let data = base.path().join("data");
     std::fs::create_dir_all(data.join("sub")).unwrap();
     std::fs::write(data.join("hello.txt"), "hello").unwrap();

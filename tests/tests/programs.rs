@@ -5,9 +5,7 @@
 //! Needs the `wasmpi` and `wasmpirun` binaries (`cargo build --release --workspace`, then
 //! `cargo test --release`), clang with wasi-libc and libc++ for wasm32, and gcc/g++.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use regex::Regex;
 use wasmpi_abi::trap::TrapKind;
 

@@ -8,17 +8,15 @@
 //! contains `name`; `WASMPI_SPEC_OPT=O0|O1|O2` picks the optimization level (default: O2,
 //! what `wasmpi compile` uses).
 
-mod spec {
-    pub mod runner;
-    pub mod spectest;
-    pub mod suite;
-    pub mod values;
-}
+mod runner;
+mod spectest;
+mod suite;
+mod values;
 
-use spec::runner::{FileReport, Runner};
-use spec::suite::{self, Group};
+use runner::{FileReport, Runner};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use suite::Group;
 use wasmpi_compiler::target::{OptLevel, Target};
 
 /// Runs every selected file at `opt`, two files at a time (instances never cross threads).

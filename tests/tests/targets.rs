@@ -2,9 +2,7 @@
 //! the native build. The baseline (`x86-64`, SSE2 only) exercises the rounding and byte
 //! shuffle routines wasmpi compiles into artifacts for CPUs without SSE4.1/SSSE3.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::process::Command;
 
 #[cfg(target_arch = "x86_64")]
