@@ -16,6 +16,7 @@ mod hostile;
 mod library;
 mod programs;
 mod robustness;
+mod signal_chain;
 mod spec;
 mod targets;
 

@@ -1,11 +1,11 @@
 //! The launcher as a library: compile in-process, instantiate, call exports with typed
 //! values, get traps back as values, and refuse artifacts this machine cannot run.
 
+use crate::common::in_process::{compiled, instance, write_artifact};
 use std::sync::Arc;
 use wasmpi_abi::artifact::{self, Header, Metadata};
 use wasmpi_abi::trap::TrapKind;
-use wasmpi_compiler::target::{OptLevel, Target};
-use wasmpi_compiler::{compile_module, emit, Options};
+use wasmpi_compiler::emit;
 use wasmpi_launcher::wasi::WasiCtx;
 use wasmpi_launcher::{Artifact, Error, Instance, Val};
 
@@ -36,40 +36,6 @@ const MODULE: &str = r#"
     (i32.add (call $deep (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
   (data (i32.const 16) "wasmpi"))
 "#;
-
-fn compiled(wat_text: &str) -> (Vec<u8>, Metadata) {
-    let wasm = wat::parse_str(wat_text).expect("valid wat");
-    let target = Target::native(OptLevel::O2).expect("native target");
-    let out = compile_module(
-        &wasm,
-        &target,
-        &Options {
-            jobs: Some(1),
-            progress: None,
-        },
-    )
-    .expect("compiles");
-    (out.bytes, out.metadata)
-}
-
-fn write_artifact(bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("module.wasmpi");
-    std::fs::write(&path, bytes).unwrap();
-    (dir, path)
-}
-
-fn instance(wat_text: &str) -> Instance {
-    let (bytes, _) = compiled(wat_text);
-    let (_dir, path) = write_artifact(&bytes);
-    let artifact = Arc::new(Artifact::load(&path).expect("artifact loads"));
-    Instance::new(
-        artifact,
-        &wasmpi_launcher::wasi::host_functions(),
-        WasiCtx::default(),
-    )
-    .expect("instantiates")
-}
 
 #[test]
 fn calls_exports_with_typed_values() {

@@ -15,6 +15,7 @@ mod mpi_comm;
 mod mpi_dtype;
 mod mpi_p2p;
 mod mpi_rmaio;
+mod mpi_signals;
 
 use common::mpi::*;
 

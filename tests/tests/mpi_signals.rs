@@ -6,10 +6,8 @@
 //! handler that `MPI_Init` installs over the launcher's (a preloaded shim plays that
 //! library) gets such signals too, while wasm traps keep working.
 
-mod common;
-
-use common::mpi::*;
-use common::*;
+use crate::common::mpi::*;
+use crate::common::*;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};

@@ -12,13 +12,9 @@ use std::fmt::Write as _;
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmpi_abi::trap::TrapKind;
-use wasmpi_compiler::target::{OptLevel, Target};
-use wasmpi_compiler::{compile_module, Options};
-use wasmpi_launcher::wasi::WasiCtx;
-use wasmpi_launcher::{Artifact, Error, Instance, Val};
+use wasmpi_launcher::{Error, Instance, Val};
 
 /// Environment variable naming the test a child process runs the scenario of.
 const CHILD_ENV: &str = "WASMPI_SIGNAL_CHAIN_CHILD";
@@ -90,8 +86,16 @@ impl Child {
 /// test alone with [`CHILD_ENV`] set), killing it after [`CHILD_TIMEOUT`].
 fn run_child(name: &str) -> Child {
     let exe = std::env::current_exe().expect("the test binary's path");
+    // The test's full name in this binary: `signal_chain::NAME`.
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    let full_name = format!("{module}::{name}");
     let mut child = Command::new(exe)
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            full_name.as_str(),
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, name)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -275,27 +279,7 @@ fn install_host_action(handler: usize, flags: libc::c_int) {
 /// Compiles [`MODULE`] for this machine and instantiates it (installing the launcher's
 /// handlers).
 fn instance() -> Instance {
-    let wasm = wat::parse_str(MODULE).expect("valid wat");
-    let target = Target::native(OptLevel::O2).expect("native target");
-    let compiled = compile_module(
-        &wasm,
-        &target,
-        &Options {
-            jobs: Some(1),
-            progress: None,
-        },
-    )
-    .expect("compiles");
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let path = dir.path().join("module.wasmpi");
-    std::fs::write(&path, &compiled.bytes).expect("artifact written");
-    let artifact = Arc::new(Artifact::load(&path).expect("artifact loads"));
-    Instance::new(
-        artifact,
-        &wasmpi_launcher::wasi::host_functions(),
-        WasiCtx::default(),
-    )
-    .expect("instantiates")
+    crate::common::in_process::instance(MODULE)
 }
 
 /// Asserts that an out-of-bounds store in wasm comes back as a trap, and says so.

@@ -15,6 +15,7 @@
 
 #![allow(dead_code)]
 
+pub mod in_process;
 pub mod mpi;
 pub mod wasm;
 
