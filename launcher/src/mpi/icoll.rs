@@ -534,11 +534,3 @@ super::mpi_functions! {
     iscan => MPI_Iscan(sendbuf: u32, recvbuf: u32, count: i32, datatype: i32, op: i32, comm: i32, request: u32);
     iexscan => MPI_Iexscan(sendbuf: u32, recvbuf: u32, count: i32, datatype: i32, op: i32, comm: i32, request: u32);
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn signatures_match_the_abi() {
-        super::super::ops::assert_signatures(&super::functions());
-    }
-}

@@ -536,11 +536,3 @@ super::mpi_functions! {
     ineighbor_alltoallw => MPI_Ineighbor_alltoallw(sendbuf: u32, sendcounts: u32, sdispls: u32, sendtypes: u32,
         recvbuf: u32, recvcounts: u32, rdispls: u32, recvtypes: u32, comm: i32, request: u32);
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn signatures_match_the_abi() {
-        super::super::ops::assert_signatures(&super::functions());
-    }
-}
