@@ -72,6 +72,18 @@ fn sysroot() -> Result<PathBuf> {
     )
 }
 
+/// The wasm features `wasmpi cc` enables by default: every x86-64 and aarch64 CPU runs them
+/// and both compiler tiers compile them, while clang 14 leaves them all off (the wasm MVP).
+/// They come before the user's arguments, so the usual clang flags (`-mno-simd128`,
+/// `-mno-bulk-memory`, ...) turn each one off again.
+pub const DEFAULT_FEATURES: [&str; 5] = [
+    "-msimd128",
+    "-mbulk-memory",
+    "-mnontrapping-fptoint",
+    "-msign-ext",
+    "-mmutable-globals",
+];
+
 /// The clang command line for `args`, without running it.
 pub fn command(language: Language, args: &[String]) -> Result<Command> {
     let driver = match language {
@@ -93,7 +105,8 @@ pub fn command(language: Language, args: &[String]) -> Result<Command> {
         .arg(support.join("bin"))
         .arg("-isystem")
         .arg(support.join("include"))
-        .arg("-D__WASMPI__=1");
+        .arg("-D__WASMPI__=1")
+        .args(DEFAULT_FEATURES);
     if language == Language::Cxx {
         cmd.arg("-fno-exceptions");
     }

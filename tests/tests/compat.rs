@@ -151,3 +151,63 @@ fn cmake_toolchain_file_builds_an_mpi_program() {
     assert!(out.status.success(), "{}", out.describe());
     assert_heat_module(&project.join("build").join("heat.wasm"));
 }
+
+/// The features listed in the `target_features` section clang writes into `wasm`, with
+/// their prefix (`+` used, `-` disallowed).
+fn target_features(wasm: &std::path::Path) -> Vec<String> {
+    let bytes = std::fs::read(wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        if let Ok(wasmparser::Payload::CustomSection(section)) = payload {
+            if section.name() != "target_features" {
+                continue;
+            }
+            let mut reader = wasmparser::BinaryReader::new(section.data(), 0);
+            let count = reader.read_var_u32().expect("feature count");
+            return (0..count)
+                .map(|_| {
+                    let prefix = reader.read_u8().expect("feature prefix") as char;
+                    let name = reader.read_string().expect("feature name");
+                    format!("{prefix}{name}")
+                })
+                .collect();
+        }
+    }
+    Vec::new()
+}
+
+/// `wasmpi cc` turns on what every supported CPU runs (clang 14 alone builds for the wasm
+/// MVP), and the usual clang flags turn each feature off again.
+#[test]
+fn wasmpi_cc_enables_the_features_every_cpu_runs_and_clang_flags_turn_them_off() {
+    let dir = temp_dir("features");
+    let src = workspace_root().join("examples").join("heat.c");
+    let wasmpi = bins().wasmpi.to_string_lossy().into_owned();
+    let build = |name: &str, extra: &[&str]| {
+        let wasm = dir.path().join(name);
+        let mut args = vec![OsStr::new("cc"), OsStr::new("-O2")];
+        args.extend(extra.iter().map(OsStr::new));
+        args.extend([src.as_os_str(), OsStr::new("-o"), wasm.as_os_str()]);
+        compile(&wasmpi, &args).unwrap_or_else(|e| panic!("{e}"));
+        target_features(&wasm)
+    };
+    let mut default = build("default.wasm", &[]);
+    default.sort();
+    assert_eq!(
+        default,
+        [
+            "+bulk-memory",
+            "+mutable-globals",
+            "+nontrapping-fptoint",
+            "+sign-ext",
+            "+simd128"
+        ],
+        "features of a default `wasmpi cc` build"
+    );
+    let without = build("without.wasm", &["-mno-simd128", "-mno-bulk-memory"]);
+    assert!(
+        !without.contains(&"+simd128".to_string())
+            && !without.contains(&"+bulk-memory".to_string())
+            && without.contains(&"+sign-ext".to_string()),
+        "features with -mno-simd128 -mno-bulk-memory: {without:?}"
+    );
+}
