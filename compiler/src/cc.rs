@@ -16,7 +16,7 @@ use std::process::Command;
 pub enum Language {
     /// C, through `clang`.
     C,
-    /// C++, through `clang++` with libc++ and no exceptions.
+    /// C++, through `clang++` with libc++; a throw ends the program (see `cxxrt.cpp`).
     Cxx,
 }
 
@@ -84,6 +84,67 @@ pub const DEFAULT_FEATURES: [&str; 5] = [
     "-mmutable-globals",
 ];
 
+/// wasmpi's C++ runtime support (`__cxa_allocate_exception`, `__cxa_throw`), linked into
+/// every C++ program: a throw ends the program with the exception's type and `what()`.
+const CXX_RUNTIME: &str = include_str!("cxxrt.cpp");
+
+/// The C++ runtime support object for this version, compiled on first use (atomically, so
+/// concurrent builds never see half an object).
+fn cxx_runtime(support: &Path, sysroot: &Path) -> Result<PathBuf> {
+    let object = support.join("lib").join("wasmpi-cxxrt.o");
+    let source = support.join("lib").join("wasmpi-cxxrt.cpp");
+    if object.is_file() && std::fs::read(&source).ok().as_deref() == Some(CXX_RUNTIME.as_bytes()) {
+        return Ok(object);
+    }
+    crate::cache::write_atomically(&source, CXX_RUNTIME.as_bytes())?;
+    let partial = support
+        .join("lib")
+        .join(format!("wasmpi-cxxrt.o.{}", std::process::id()));
+    let status = Command::new("clang++")
+        .arg("--target=wasm32-wasi")
+        .arg(format!("--sysroot={}", sysroot.display()))
+        .args(["-O2", "-fno-exceptions", "-c"])
+        .args(DEFAULT_FEATURES)
+        .arg(&source)
+        .arg("-o")
+        .arg(&partial)
+        .status()
+        .with_context(|| "cannot run clang++ to build wasmpi's C++ runtime support")?;
+    if !status.success() {
+        let _ = std::fs::remove_file(&partial);
+        bail!(
+            "clang++ could not build wasmpi's C++ runtime support ({}): install the Debian packages {CXX_PACKAGES}",
+            source.display()
+        );
+    }
+    std::fs::rename(&partial, &object)
+        .with_context(|| format!("cannot write {}", object.display()))?;
+    Ok(object)
+}
+
+/// Whether clang, given `args`, links (rather than only compiling, preprocessing or
+/// printing something): then the C++ runtime support goes on its command line.
+fn links(args: &[String]) -> bool {
+    const NOT_LINKING: [&str; 9] = [
+        "-c",
+        "-S",
+        "-E",
+        "-M",
+        "-MM",
+        "-fsyntax-only",
+        "--version",
+        "-###",
+        "--help",
+    ];
+    let has_input = args.iter().any(|a| {
+        !a.starts_with('-')
+            && [".c", ".cc", ".cpp", ".cxx", ".C", ".o", ".a"]
+                .iter()
+                .any(|ext| a.ends_with(ext))
+    });
+    has_input && !args.iter().any(|a| NOT_LINKING.contains(&a.as_str()))
+}
+
 /// The clang command line for `args`, without running it.
 pub fn command(language: Language, args: &[String]) -> Result<Command> {
     let driver = match language {
@@ -108,9 +169,13 @@ pub fn command(language: Language, args: &[String]) -> Result<Command> {
         .arg("-D__WASMPI__=1")
         .args(DEFAULT_FEATURES);
     if language == Language::Cxx {
-        cmd.arg("-fno-exceptions");
+        // try/catch/throw compile; catch blocks are never entered (see cxxrt.cpp).
+        cmd.args(["-fexceptions", "-fignore-exceptions"]);
     }
     cmd.args(args);
+    if language == Language::Cxx && links(args) {
+        cmd.arg(cxx_runtime(&support, &sysroot)?);
+    }
     Ok(cmd)
 }
 

@@ -67,13 +67,49 @@ unsafe extern "C" fn cxa_throw(vmctx: *mut VmCtx, _object: u32, type_info: u32, 
     ))
 }
 
+/// The NUL-terminated string at guest address `at` (at most 4 KiB of it), if it is inside
+/// memory.
+fn guest_c_string(memory: &[u8], at: u32) -> Option<String> {
+    let tail = memory.get(at as usize..)?;
+    let end = tail
+        .iter()
+        .take(4096)
+        .position(|&b| b == 0)
+        .unwrap_or(tail.len().min(4096));
+    Some(String::from_utf8_lossy(&tail[..end]).into_owned())
+}
+
+/// `void wasmpi_uncaught_exception(const char *type, const char *what)`, called by the C++
+/// runtime support `wasmpi c++` links (`compiler/src/cxxrt.cpp`) when the program throws:
+/// ends the program (and the MPI job) with one line naming the exception's type and, for a
+/// `std::exception` (`what` not null), its `what()`.
+unsafe extern "C" fn uncaught_exception(vmctx: *mut VmCtx, type_name: u32, what: u32) {
+    // SAFETY: compiled wasm passes its own live VM context.
+    let mut caller = unsafe { Caller::from_vmctx(&vmctx) };
+    let memory = caller.memory();
+    let type_name = guest_c_string(memory, type_name).unwrap_or_else(|| "?".to_string());
+    let message = match what {
+        0 => format!("uncaught C++ exception of type `{type_name}`"),
+        what => format!(
+            "uncaught C++ exception of type `{type_name}`: {}",
+            guest_c_string(memory, what).unwrap_or_else(|| "?".to_string())
+        ),
+    };
+    fatal(&message)
+}
+
 /// The compatibility imports.
 pub fn host_functions() -> Vec<HostFunc> {
     type Two = unsafe extern "C" fn(*mut VmCtx, u32, u32) -> i32;
     type Alloc = unsafe extern "C" fn(*mut VmCtx, u32) -> u32;
     type Throw = unsafe extern "C" fn(*mut VmCtx, u32, u32, u32);
-    let (hostname, allocate, throw): (Two, Alloc, Throw) =
-        (gethostname, cxa_allocate_exception, cxa_throw);
+    type Uncaught = unsafe extern "C" fn(*mut VmCtx, u32, u32);
+    let (hostname, allocate, throw, uncaught): (Two, Alloc, Throw, Uncaught) = (
+        gethostname,
+        cxa_allocate_exception,
+        cxa_throw,
+        uncaught_exception,
+    );
     vec![
         HostFunc {
             module: MODULE,
@@ -96,6 +132,13 @@ pub fn host_functions() -> Vec<HostFunc> {
             results: &[],
             code: throw as *const () as usize,
         },
+        HostFunc {
+            module: MODULE,
+            name: "wasmpi_uncaught_exception",
+            params: &[ValType::I32, ValType::I32],
+            results: &[],
+            code: uncaught as *const () as usize,
+        },
     ]
 }
 
@@ -106,7 +149,8 @@ mod tests {
     use wasmpi_abi::types::ValType;
 
     /// The C prototypes of the imports, written from their definitions (POSIX
-    /// `gethostname`; the Itanium C++ ABI's `__cxa_allocate_exception` and `__cxa_throw`):
+    /// `gethostname`; the Itanium C++ ABI's `__cxa_allocate_exception` and `__cxa_throw`;
+    /// wasmpi's C++ runtime support):
     /// (name, result type, parameter types).
     const PROTOTYPES: &[(&str, &str, &[&str])] = &[
         ("gethostname", "int", &["char *", "size_t"]),
@@ -115,6 +159,12 @@ mod tests {
             "__cxa_throw",
             "void",
             &["void *", "std::type_info *", "void (*)(void *)"],
+        ),
+        // compiler/src/cxxrt.cpp declares it.
+        (
+            "wasmpi_uncaught_exception",
+            "void",
+            &["const char *", "const char *"],
         ),
     ];
 

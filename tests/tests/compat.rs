@@ -6,24 +6,45 @@ use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Builds `file` with `wasmpi cc`/`c++` and compiles it; the directory holds the artifact.
-fn build_with_wasmpi_cc(file: &str, cxx: bool) -> (tempfile::TempDir, PathBuf) {
+/// How a compat program is built.
+enum Builder {
+    /// `wasmpi cc`.
+    WasmpiCc,
+    /// Plain `clang++ -fno-exceptions` for wasm32-wasi, as a module built for MPIWasm is
+    /// (without wasmpi's C++ runtime support).
+    PlainClangxx,
+}
+
+/// Builds `file` and compiles it; the directory holds the artifact.
+fn build(file: &str, builder: Builder) -> (tempfile::TempDir, PathBuf) {
     let src = workspace_root().join("tests").join("compat").join(file);
     let dir = temp_dir("compat");
     let wasm = dir.path().join("app.wasm");
-    let driver = if cxx { "c++" } else { "cc" };
-    let wasmpi = bins().wasmpi.to_string_lossy().into_owned();
-    compile(
-        &wasmpi,
-        &[
-            OsStr::new(driver),
-            OsStr::new("-O2"),
-            src.as_os_str(),
-            OsStr::new("-o"),
-            wasm.as_os_str(),
-        ],
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let io = [
+        OsStr::new("-O2"),
+        src.as_os_str(),
+        OsStr::new("-o"),
+        wasm.as_os_str(),
+    ];
+    let built = match builder {
+        Builder::WasmpiCc => {
+            let wasmpi = bins().wasmpi.to_string_lossy().into_owned();
+            compile(&wasmpi, &[&[OsStr::new("cc")][..], &io].concat())
+        }
+        Builder::PlainClangxx => compile(
+            "clang++",
+            &[
+                &[
+                    OsStr::new("--target=wasm32-wasi"),
+                    OsStr::new("--sysroot=/usr"),
+                    OsStr::new("-fno-exceptions"),
+                ][..],
+                &io,
+            ]
+            .concat(),
+        ),
+    };
+    built.unwrap_or_else(|e| panic!("{e}"));
     let artifact = dir.path().join("app.wasmpi");
     let mut cmd = Command::new(&bins().wasmpi);
     cmd.arg("compile").arg(&wasm).arg("-o").arg(&artifact);
@@ -33,7 +54,7 @@ fn build_with_wasmpi_cc(file: &str, cxx: bool) -> (tempfile::TempDir, PathBuf) {
 
 #[test]
 fn gethostname_is_the_hosts_name() {
-    let (_dir, artifact) = build_with_wasmpi_cc("gethostname.c", false);
+    let (_dir, artifact) = build("gethostname.c", Builder::WasmpiCc);
     let out = run(
         Command::new(&bins().wasmpirun).arg(&artifact),
         "gethostname",
@@ -51,7 +72,7 @@ fn gethostname_is_the_hosts_name() {
 
 #[test]
 fn a_cxx_throw_is_a_clean_fatal_error_naming_the_type() {
-    let (_dir, artifact) = build_with_wasmpi_cc("cxa_throw.cpp", true);
+    let (_dir, artifact) = build("cxa_throw.cpp", Builder::PlainClangxx);
     let out = run(Command::new(&bins().wasmpirun).arg(&artifact), "cxa_throw");
     assert_eq!(out.status.code(), Some(1), "{}", out.describe());
     assert_eq!(out.stdout_text(), "about to throw\n", "{}", out.describe());

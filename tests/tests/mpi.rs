@@ -63,6 +63,20 @@ fn a_fatal_error_aborts_the_job_naming_rank_and_call() {
 }
 
 #[test]
+fn cxx_with_exceptions_runs_like_native_while_nothing_is_thrown() {
+    same_as_native("cxx_exceptions");
+}
+
+#[test]
+fn an_uncaught_cxx_exception_aborts_the_job_naming_rank_type_and_what() {
+    let out = run_wasm("cxx_exceptions", 2, &["throw"]);
+    assert_job_aborted(&out, |l| {
+        l == "wasmpirun: rank 1: uncaught C++ exception of type `std::runtime_error`: \
+               rank 1 gave up on purpose"
+    });
+}
+
+#[test]
 fn a_trap_on_one_rank_aborts_the_whole_job() {
     let out = run_wasm("trap_rank", 4, &[]);
     assert_job_aborted(&out, |l| {

@@ -44,6 +44,14 @@ impl Flavor {
         }
     }
 
+    /// The MPI C++ compiler wrapper.
+    pub fn mpicxx(self) -> &'static str {
+        match self {
+            Flavor::OpenMpi => "mpicxx.openmpi",
+            Flavor::Mpich => "mpicxx.mpich",
+        }
+    }
+
     /// The MPI launcher.
     pub fn mpirun(self) -> &'static str {
         match self {
@@ -109,11 +117,20 @@ impl WasmArch {
 /// Rank counts every program runs with.
 pub const RANKS: &[u32] = &[1, 2, 4];
 
+/// The source of test program `name`: `tests/mpi/NAME.c`, or `NAME.cpp` for C++.
 pub fn source(name: &str) -> PathBuf {
-    workspace_root()
-        .join("tests")
-        .join("mpi")
-        .join(format!("{name}.c"))
+    let dir = workspace_root().join("tests").join("mpi");
+    let cxx = dir.join(format!("{name}.cpp"));
+    if cxx.is_file() {
+        cxx
+    } else {
+        dir.join(format!("{name}.c"))
+    }
+}
+
+/// Whether test program source `src` is C++.
+fn is_cxx(src: &Path) -> bool {
+    src.extension().is_some_and(|e| e == "cpp")
 }
 
 /// Where builds of `name` go, keyed by its source, the guest header and the MPI compiler.
@@ -128,6 +145,9 @@ pub fn build_path(name: &str, extension: &str) -> (PathBuf, PathBuf) {
         wasmpi_abi::MPI_H,
         // `mpicc --version` names only the underlying C compiler: the flavor tells builds apart.
         Flavor::current().mpicc(),
+        // What `wasmpi cc`/`c++` add to every build.
+        wasmpi_compiler::cc::DEFAULT_FEATURES,
+        std::fs::read(workspace_root().join("compiler/src/cxxrt.cpp")).unwrap_or_default(),
         tool_version(Flavor::current().mpicc())
             .unwrap_or_else(|e| panic!("{e}\ninstall {MPI_PACKAGES}")),
     )
@@ -141,9 +161,14 @@ pub fn build_path(name: &str, extension: &str) -> (PathBuf, PathBuf) {
 /// Builds `name` natively with mpicc (cached by content).
 pub fn build_native(name: &str) -> PathBuf {
     let (src, native) = build_path(name, "native");
+    let compiler = if is_cxx(&src) {
+        Flavor::current().mpicxx()
+    } else {
+        Flavor::current().mpicc()
+    };
     build_cached(&native, &|out, _| {
         compile(
-            Flavor::current().mpicc(),
+            compiler,
             &[
                 OsStr::new("-O2"),
                 src.as_os_str(),
@@ -161,11 +186,12 @@ pub fn build_native(name: &str) -> PathBuf {
 pub fn build_wasm(name: &str) -> PathBuf {
     let (src, wasm) = build_path(name, "wasm");
     let wasmpi = bins().wasmpi.to_string_lossy().into_owned();
+    let driver = if is_cxx(&src) { "c++" } else { "cc" };
     build_cached(&wasm, &|out, _| {
         compile(
             &wasmpi,
             &[
-                OsStr::new("cc"),
+                OsStr::new(driver),
                 OsStr::new("-O2"),
                 src.as_os_str(),
                 OsStr::new("-o"),
