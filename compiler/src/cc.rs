@@ -105,6 +105,7 @@ fn cxx_runtime(support: &Path, sysroot: &Path) -> Result<PathBuf> {
         .arg(format!("--sysroot={}", sysroot.display()))
         .args(["-O2", "-fno-exceptions", "-c"])
         .args(DEFAULT_FEATURES)
+        .arg(TLS_MODEL)
         .arg(&source)
         .arg("-o")
         .arg(&partial)
@@ -145,6 +146,12 @@ fn links(args: &[String]) -> bool {
     has_input && !args.iter().any(|a| NOT_LINKING.contains(&a.as_str()))
 }
 
+/// With bulk memory on, clang 14 compiles thread-local variables (wasi-libc's `errno`) for
+/// shared memory, which it cannot do ("only -ftls-model=local-exec is supported"): wasm
+/// modules here have no threads, and local-exec is what the linker then resolves them to
+/// anyway (plain addresses), so `wasmpi cc` always passes it.
+pub const TLS_MODEL: &str = "-ftls-model=local-exec";
+
 /// The clang command line for `args`, without running it.
 pub fn command(language: Language, args: &[String]) -> Result<Command> {
     let driver = match language {
@@ -167,7 +174,8 @@ pub fn command(language: Language, args: &[String]) -> Result<Command> {
         .arg("-isystem")
         .arg(support.join("include"))
         .arg("-D__WASMPI__=1")
-        .args(DEFAULT_FEATURES);
+        .args(DEFAULT_FEATURES)
+        .arg(TLS_MODEL);
     if language == Language::Cxx {
         // try/catch/throw compile; catch blocks are never entered (see cxxrt.cpp).
         cmd.args(["-fexceptions", "-fignore-exceptions"]);

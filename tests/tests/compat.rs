@@ -196,6 +196,21 @@ fn target_features(wasm: &std::path::Path) -> Vec<String> {
     Vec::new()
 }
 
+/// A program using wasi-libc's thread-local `errno` builds with the default features (bulk
+/// memory) and runs.
+#[test]
+fn errno_works_with_the_default_features() {
+    let (_dir, artifact) = build("errno_open.c", Builder::WasmpiCc);
+    let out = run(Command::new(&bins().wasmpirun).arg(&artifact), "errno_open");
+    assert_eq!(out.status.code(), Some(0), "{}", out.describe());
+    assert_eq!(
+        out.stdout_text(),
+        "errno 76: Capabilities insufficient\n",
+        "{}",
+        out.describe()
+    );
+}
+
 /// `wasmpi cc` turns on what every supported CPU runs (clang 14 alone builds for the wasm
 /// MVP), and the usual clang flags turn each feature off again.
 #[test]

@@ -147,6 +147,7 @@ pub fn build_path(name: &str, extension: &str) -> (PathBuf, PathBuf) {
         Flavor::current().mpicc(),
         // What `wasmpi cc`/`c++` add to every build.
         wasmpi_compiler::cc::DEFAULT_FEATURES,
+        wasmpi_compiler::cc::TLS_MODEL,
         std::fs::read(workspace_root().join("compiler/src/cxxrt.cpp")).unwrap_or_default(),
         tool_version(Flavor::current().mpicc())
             .unwrap_or_else(|e| panic!("{e}\ninstall {MPI_PACKAGES}")),
