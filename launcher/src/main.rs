@@ -88,6 +88,7 @@ fn wasi_context(cli: &Cli, app: &Path) -> Result<WasiCtx, Error> {
         };
         wasi.push_env(key, value);
     }
+    wasi.hint_at_paths_outside_preopens();
     for dir in &cli.dirs {
         let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
         wasi.preopen_dir(Path::new(host), guest)

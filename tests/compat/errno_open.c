@@ -1,16 +1,21 @@
-/* Thread-local errno (wasi-libc's) with wasmpi cc's default features: clang 14 refuses to
- * compile it with bulk memory unless the TLS model is local-exec. Opening a file outside
- * every --dir fails, and errno says why. */
+/* Writes report.txt into the working directory, trying twice. Without a --dir that covers
+ * it the sandbox refuses both (errno says why, and wasmpirun names the path once); with
+ * --dir . the file is written. Also: wasi-libc's thread-local errno builds with wasmpi cc's
+ * default features (clang 14 needs the local-exec TLS model with bulk memory). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 int main(void) {
-    FILE *f = fopen("report.txt", "w");
-    if (f) {
-        puts("opened");
-        return 1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        FILE *f = fopen("report.txt", "w");
+        if (f) {
+            fputs("report\n", f);
+            fclose(f);
+            puts("written");
+            return 0;
+        }
+        printf("errno %d: %s\n", errno, strerror(errno));
     }
-    printf("errno %d: %s\n", errno, strerror(errno));
-    return 0;
+    return 3;
 }

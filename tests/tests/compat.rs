@@ -196,18 +196,56 @@ fn target_features(wasm: &std::path::Path) -> Vec<String> {
     Vec::new()
 }
 
-/// A program using wasi-libc's thread-local `errno` builds with the default features (bulk
-/// memory) and runs.
+/// A program writing into the working directory without `--dir .`: the sandbox refuses
+/// (errno `ENOTCAPABLE`, nothing written), and wasmpirun names the path and the flag once,
+/// however often the program tries. With `--dir .` the file is written and nothing is said.
+/// (The program also shows that wasi-libc's thread-local `errno` builds with the default
+/// features.)
 #[test]
-fn errno_works_with_the_default_features() {
+fn a_path_outside_every_dir_is_refused_and_named_once_with_the_flag() {
     let (_dir, artifact) = build("errno_open.c", Builder::WasmpiCc);
-    let out = run(Command::new(&bins().wasmpirun).arg(&artifact), "errno_open");
-    assert_eq!(out.status.code(), Some(0), "{}", out.describe());
+    let cwd = temp_dir("sandbox-hint");
+    let out = run(
+        Command::new(&bins().wasmpirun)
+            .arg(&artifact)
+            .current_dir(cwd.path()),
+        "errno_open without --dir",
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", out.describe());
     assert_eq!(
         out.stdout_text(),
-        "errno 76: Capabilities insufficient\n",
+        "errno 76: Capabilities insufficient\n".repeat(2),
         "{}",
         out.describe()
+    );
+    assert_eq!(
+        out.stderr_text(),
+        "wasmpirun: the sandbox refused `report.txt`: no --dir gives access to it; run with \
+         --dir . to give the program the working directory (or --dir HOST::GUEST for another \
+         one)\n",
+        "{}",
+        out.describe()
+    );
+    assert!(
+        !cwd.path().join("report.txt").exists(),
+        "the refusal must stand"
+    );
+
+    let out = run(
+        Command::new(&bins().wasmpirun)
+            .args(["--dir", "."])
+            .arg(&artifact)
+            .current_dir(cwd.path()),
+        "errno_open --dir .",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", out.describe());
+    assert_eq!(out.stdout_text(), "written\n", "{}", out.describe());
+    assert_eq!(out.stderr_text(), "", "{}", out.describe());
+    assert_eq!(
+        std::fs::read_to_string(cwd.path().join("report.txt"))
+            .ok()
+            .as_deref(),
+        Some("report\n")
     );
 }
 

@@ -77,6 +77,28 @@ fn an_uncaught_cxx_exception_aborts_the_job_naming_rank_type_and_what() {
 }
 
 #[test]
+fn a_path_outside_every_dir_is_named_once_per_rank_with_the_rank() {
+    let out = run_wasm("sandbox_hint", 2, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", out.describe());
+    assert_eq!(
+        sorted_lines(&out.stdout_text()),
+        ["rank 0: refused (errno 76)", "rank 1: refused (errno 76)"],
+        "{}",
+        out.describe()
+    );
+    let stderr = out.stderr_text();
+    for rank in 0..2 {
+        let hint = format!("wasmpirun: rank {rank}: the sandbox refused `report.txt`: no --dir");
+        assert_eq!(
+            stderr.lines().filter(|l| l.starts_with(&hint)).count(),
+            1,
+            "{}",
+            out.describe()
+        );
+    }
+}
+
+#[test]
 fn a_trap_on_one_rank_aborts_the_whole_job() {
     let out = run_wasm("trap_rank", 4, &[]);
     assert_job_aborted(&out, |l| {

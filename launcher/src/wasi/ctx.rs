@@ -56,6 +56,9 @@ pub(crate) enum FdKind {
         preopen: Option<Vec<u8>>,
         /// The listing `fd_readdir` serves cookies from; refreshed when cookie 0 is asked.
         listing: Option<Vec<DirEnt>>,
+        /// Whether this is the sandbox's edge ([`super::edge`]): every path operation
+        /// through it is refused.
+        edge: bool,
     },
 }
 
@@ -110,10 +113,19 @@ impl FdTable {
     /// directory.
     pub(crate) fn dir(&self, fd: u32) -> WasiResult<BorrowedFd<'_>> {
         let e = self.get(fd)?;
-        if !e.is_dir() {
-            return Err(Errno::NOTDIR);
+        match e.kind {
+            FdKind::Dir { edge: true, .. } => Err(Errno::NOTCAPABLE),
+            FdKind::Dir { .. } => Ok(e.fd.as_fd()),
+            FdKind::File => Err(Errno::NOTDIR),
         }
-        Ok(e.fd.as_fd())
+    }
+
+    /// Whether guest `fd` is the sandbox's edge.
+    fn is_edge(&self, fd: u32) -> bool {
+        matches!(
+            self.get(fd).map(|e| &e.kind),
+            Ok(FdKind::Dir { edge: true, .. })
+        )
     }
 
     /// The open preopened directories, in descriptor order: (guest name, host descriptor).
@@ -122,6 +134,7 @@ impl FdTable {
         self.entries.iter().flatten().filter_map(|e| match &e.kind {
             FdKind::Dir {
                 preopen: Some(name),
+                edge: false,
                 ..
             } => Some((name.as_slice(), e.fd.as_fd())),
             _ => None,
@@ -199,6 +212,8 @@ pub struct WasiCtx {
     pub(crate) args: Vec<Vec<u8>>,
     pub(crate) env: Vec<Vec<u8>>,
     pub(crate) fds: FdTable,
+    /// Paths refused at the sandbox's edge, named once each.
+    hints: super::edge::Hints,
 }
 
 impl Default for WasiCtx {
@@ -240,7 +255,39 @@ impl WasiCtx {
             args: args.into_iter().map(String::into_bytes).collect(),
             env: Vec::new(),
             fds,
+            hints: super::edge::Hints::default(),
         }
+    }
+
+    /// Makes paths that no preopened directory covers visible to the launcher, so that the
+    /// first use of each prints which `--dir` would give access ([`super::edge`]); the
+    /// program still gets `ENOTCAPABLE`. Call before the first [`WasiCtx::preopen_dir`]:
+    /// wasi-libc takes `/` and `.` for equally good matches of a relative path and prefers
+    /// the one preopened last, so every `--dir` (`.` and `/` included) wins over the edge.
+    /// Does nothing if no temporary directory can be made.
+    pub fn hint_at_paths_outside_preopens(&mut self) {
+        if let Some(fd) = super::edge::vanished_directory() {
+            self.fds.push(Some(FdEntry {
+                fd,
+                kind: FdKind::Dir {
+                    preopen: Some(super::edge::EDGE_NAME.to_vec()),
+                    listing: None,
+                    edge: true,
+                },
+                rights_base: RIGHTS_DIR,
+                rights_inheriting: RIGHTS_ALL,
+            }));
+        }
+    }
+
+    /// The host descriptor of guest directory `fd` for an operation on `path`; at the
+    /// sandbox's edge, names `path` on stderr (once) and refuses with `ENOTCAPABLE`.
+    pub(crate) fn dir_for(&self, fd: u32, path: &[u8]) -> WasiResult<BorrowedFd<'_>> {
+        if self.fds.is_edge(fd) {
+            self.hints.refused(path);
+            return Err(Errno::NOTCAPABLE);
+        }
+        self.fds.dir(fd)
     }
 
     /// Appends a program argument.
@@ -301,6 +348,7 @@ impl WasiCtx {
             kind: FdKind::Dir {
                 preopen: Some(guest_path.as_bytes().to_vec()),
                 listing: None,
+                edge: false,
             },
             rights_base: RIGHTS_DIR,
             rights_inheriting: RIGHTS_ALL,

@@ -725,7 +725,7 @@ pub(crate) fn path_open(
     }
 
     let host = {
-        let root = cx.fds.dir(fd)?;
+        let root = cx.dir_for(fd, &path)?;
         let r = resolve(root, &path, follows(dirflags, &path))?;
         rustix::fs::openat(r.dir(), r.name(), flags, Mode::from_raw_mode(0o666))?
     };
@@ -735,6 +735,7 @@ pub(crate) fn path_open(
             FdKind::Dir {
                 preopen: None,
                 listing: None,
+                edge: false,
             },
             RIGHTS_DIR,
         )
@@ -763,7 +764,7 @@ pub(crate) fn path_create_directory(
     path_len: u32,
 ) -> WasiResult {
     let path = mem::read_string(mem, path, path_len)?;
-    let r = resolve(cx.fds.dir(fd)?, &path, false)?;
+    let r = resolve(cx.dir_for(fd, &path)?, &path, false)?;
     rustix::fs::mkdirat(r.dir(), r.name(), Mode::from_raw_mode(0o777))?;
     Ok(())
 }
@@ -777,7 +778,7 @@ pub(crate) fn path_remove_directory(
     path_len: u32,
 ) -> WasiResult {
     let path = mem::read_string(mem, path, path_len)?;
-    let r = resolve(cx.fds.dir(fd)?, &path, false)?;
+    let r = resolve(cx.dir_for(fd, &path)?, &path, false)?;
     rustix::fs::unlinkat(r.dir(), r.name(), AtFlags::REMOVEDIR)?;
     Ok(())
 }
@@ -791,7 +792,7 @@ pub(crate) fn path_unlink_file(
     path_len: u32,
 ) -> WasiResult {
     let path = mem::read_string(mem, path, path_len)?;
-    let r = resolve(cx.fds.dir(fd)?, &path, false)?;
+    let r = resolve(cx.dir_for(fd, &path)?, &path, false)?;
     if r.trailing_slash {
         let st = rustix::fs::statat(r.dir(), r.name(), AtFlags::SYMLINK_NOFOLLOW)?;
         return Err(if is_dir(&st) {
@@ -817,8 +818,8 @@ pub(crate) fn path_rename(
 ) -> WasiResult {
     let old_path = mem::read_string(mem, old_path, old_path_len)?;
     let new_path = mem::read_string(mem, new_path, new_path_len)?;
-    let old = resolve(cx.fds.dir(fd)?, &old_path, false)?;
-    let new = resolve(cx.fds.dir(new_fd)?, &new_path, false)?;
+    let old = resolve(cx.dir_for(fd, &old_path)?, &old_path, false)?;
+    let new = resolve(cx.dir_for(new_fd, &new_path)?, &new_path, false)?;
     if old.trailing_slash || new.trailing_slash {
         let st = rustix::fs::statat(old.dir(), old.name(), AtFlags::SYMLINK_NOFOLLOW)?;
         if !is_dir(&st) {
@@ -842,7 +843,7 @@ pub(crate) fn path_filestat_get(
     mem::check_writable(mem, buf, SIZEOF_FILESTAT)?;
     let path = mem::read_string(mem, path, path_len)?;
     let st = {
-        let r = resolve(cx.fds.dir(fd)?, &path, follows(flags, &path))?;
+        let r = resolve(cx.dir_for(fd, &path)?, &path, follows(flags, &path))?;
         let st = rustix::fs::statat(r.dir(), r.name(), AtFlags::SYMLINK_NOFOLLOW)?;
         if r.trailing_slash && !is_dir(&st) {
             return Err(Errno::NOTDIR);
@@ -866,7 +867,7 @@ pub(crate) fn path_filestat_set_times(
 ) -> WasiResult {
     let times = timestamps(atim, mtim, fst_flags)?;
     let path = mem::read_string(mem, path, path_len)?;
-    let r = resolve(cx.fds.dir(fd)?, &path, follows(flags, &path))?;
+    let r = resolve(cx.dir_for(fd, &path)?, &path, follows(flags, &path))?;
     if r.trailing_slash {
         let st = rustix::fs::statat(r.dir(), r.name(), AtFlags::SYMLINK_NOFOLLOW)?;
         if !is_dir(&st) {
@@ -893,11 +894,11 @@ pub(crate) fn path_link(
     let old_path = mem::read_string(mem, old_path, old_path_len)?;
     let new_path = mem::read_string(mem, new_path, new_path_len)?;
     let old = resolve(
-        cx.fds.dir(old_fd)?,
+        cx.dir_for(old_fd, &old_path)?,
         &old_path,
         follows(old_flags, &old_path),
     )?;
-    let new = resolve(cx.fds.dir(new_fd)?, &new_path, false)?;
+    let new = resolve(cx.dir_for(new_fd, &new_path)?, &new_path, false)?;
     if old.trailing_slash || new.trailing_slash {
         let st = rustix::fs::statat(old.dir(), old.name(), AtFlags::SYMLINK_NOFOLLOW)?;
         return Err(if is_dir(&st) {
@@ -939,7 +940,7 @@ pub(crate) fn path_symlink(
     if target.first() == Some(&b'/') {
         return Err(Errno::NOTCAPABLE);
     }
-    let r = resolve(cx.fds.dir(fd)?, &new_path, false)?;
+    let r = resolve(cx.dir_for(fd, &new_path)?, &new_path, false)?;
     if r.trailing_slash {
         return Err(
             match rustix::fs::statat(r.dir(), r.name(), AtFlags::SYMLINK_NOFOLLOW) {
@@ -968,7 +969,7 @@ pub(crate) fn path_readlink(
     mem::check_writable(mem, bufused, 4)?;
     let path = mem::read_string(mem, path, path_len)?;
     let target = {
-        let r = resolve(cx.fds.dir(fd)?, &path, follows(0, &path))?;
+        let r = resolve(cx.dir_for(fd, &path)?, &path, follows(0, &path))?;
         rustix::fs::readlinkat(r.dir(), r.name(), Vec::new())?.into_bytes()
     };
     let n = target

@@ -41,6 +41,7 @@
 
 mod clock;
 pub(crate) mod ctx;
+mod edge;
 mod fs;
 mod mem;
 mod misc;
