@@ -40,10 +40,12 @@ impl Hints {
         } else {
             message(path)
         };
-        match rank() {
-            Some(rank) => eprintln!("wasmpirun: rank {rank}: {line}"),
-            None => eprintln!("wasmpirun: {line}"),
-        }
+        let text = match rank() {
+            Some(rank) => format!("wasmpirun: rank {rank}: {line}\n"),
+            None => format!("wasmpirun: {line}\n"),
+        };
+        // One write, so that the lines of ranks sharing a pipe do not interleave.
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
     }
 }
 
