@@ -18,6 +18,8 @@ mod mpi_rmaio;
 mod mpi_signals;
 
 use common::mpi::*;
+use common::{run, run_cache};
+use std::process::Command;
 
 #[test]
 fn point_to_point() {
@@ -96,6 +98,45 @@ fn a_path_outside_every_dir_is_named_once_per_rank_with_the_rank() {
             out.describe()
         );
     }
+}
+
+/// A wasmpirun built against one MPI family, started by the other family's launcher, says
+/// so in one line per rank and stops, rather than running as independent jobs.
+#[test]
+fn the_other_mpi_familys_launcher_is_named_and_refused() {
+    if !matches!(WasmArch::current(), WasmArch::Host) {
+        println!("skipped: the aarch64 ranks run under the MPICH launcher only");
+        return;
+    }
+    let wasm = build_wasm("p2p_basic");
+    let (ours, other) = match Flavor::current() {
+        Flavor::OpenMpi => ("Open MPI", Flavor::Mpich),
+        Flavor::Mpich => ("MPICH", Flavor::OpenMpi),
+    };
+    let theirs = match other {
+        Flavor::OpenMpi => "Open MPI",
+        Flavor::Mpich => "MPICH",
+    };
+    let mut cmd = Command::new(other.mpirun());
+    cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env(wasmpi_abi::cache::CACHE_DIR_ENV, run_cache());
+    if other == Flavor::OpenMpi {
+        cmd.args(["--oversubscribe", "--bind-to", "none"]);
+    }
+    cmd.args(["-np", "2"])
+        .args(WasmArch::current().launcher())
+        .arg(&wasm);
+    let out = run(&mut cmd, "p2p_basic under the other family's launcher");
+    assert_ne!(out.status.code(), Some(0), "{}", out.describe());
+    let expected =
+        format!("wasmpirun: this wasmpirun uses {ours}, but {theirs}'s launcher started it");
+    let lines = out
+        .stderr_text()
+        .lines()
+        .filter(|l| l.starts_with(&expected))
+        .count();
+    assert_eq!(lines, 2, "{}", out.describe());
 }
 
 #[test]

@@ -85,7 +85,65 @@ fn after_init(cx: &mut Cx) -> MpiResult<()> {
     Ok(())
 }
 
+/// The MPI family of the host library, from its version string (callable before
+/// `MPI_Init`).
+fn host_family() -> Option<&'static str> {
+    let mut buf = vec![0u8; 8192];
+    let mut len: c_int = 0;
+    // SAFETY: allowed before MPI_Init; the buffer is larger than any host
+    // MPI_MAX_LIBRARY_VERSION_STRING, and len is a valid out-pointer.
+    if unsafe { ffi::MPI_Get_library_version(buf.as_mut_ptr().cast(), &mut len) } != 0 {
+        return None;
+    }
+    let version = String::from_utf8_lossy(&buf[..usize::try_from(len).unwrap_or(0).min(buf.len())]);
+    if version.contains("Open MPI") {
+        Some("Open MPI")
+    } else if version.contains("MPICH") {
+        Some("MPICH")
+    } else {
+        None
+    }
+}
+
+/// The family of the MPI launcher that started this process, when it is one that only
+/// starts its own family's programs: Open MPI's `mpirun` (which sets `OMPI_COMM_WORLD_SIZE`)
+/// or MPICH's `mpiexec`, Hydra (which sets `HYDI_CONTROL_FD`). `srun` and others: `None`.
+fn launcher_family() -> Option<&'static str> {
+    if std::env::var_os("OMPI_COMM_WORLD_SIZE").is_some() {
+        Some("Open MPI")
+    } else if std::env::var_os("HYDI_CONTROL_FD").is_some() {
+        Some("MPICH")
+    } else {
+        None
+    }
+}
+
+/// Before `MPI_Init`: ends the program with one line when the other MPI family's launcher
+/// started it, whose ranks the host library cannot join (each would be a job of its own,
+/// or `MPI_Init` would fail deep inside).
+fn refuse_foreign_launcher() {
+    let (Some(ours), Some(launcher)) = (host_family(), launcher_family()) else {
+        return;
+    };
+    if ours == launcher {
+        return;
+    }
+    let start = if launcher == "Open MPI" {
+        "mpiexec.mpich"
+    } else {
+        "mpirun.openmpi"
+    };
+    let line = format!(
+        "wasmpirun: this wasmpirun uses {ours}, but {launcher}'s launcher started it, and \
+         {ours} cannot join {launcher}'s job: start it with {ours}'s launcher ({start}, or \
+         load the {ours} module), or use a wasmpirun built against {launcher}\n"
+    );
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
+    std::process::exit(1)
+}
+
 fn init(cx: &mut Cx, _argc: i32, _argv: i32) -> MpiResult<()> {
+    refuse_foreign_launcher();
     // SAFETY: MPI_Init accepts null argc/argv (the guest's arguments are its own).
     cx.check(unsafe { ffi::MPI_Init(std::ptr::null_mut(), std::ptr::null_mut()) })?;
     after_init(cx)
@@ -120,6 +178,7 @@ fn thread_level_to_guest(cx: &Cx, host: i32) -> i32 {
 }
 
 fn init_thread(cx: &mut Cx, _argc: i32, _argv: i32, required: i32, provided: u32) -> MpiResult<()> {
+    refuse_foreign_launcher();
     let required = thread_level_to_host(cx, required)?;
     let mut host_provided = 0;
     // SAFETY: null argc/argv are allowed; provided is a valid out-pointer.
