@@ -79,14 +79,7 @@ thread_local! {
 /// to, and an alternate signal stack for this thread (once per thread), so a fault on an
 /// exhausted stack can still be handled.
 pub fn ensure_installed() {
-    INSTALL.call_once(|| {
-        for (slot, &signal) in SIGNALS.iter().enumerate() {
-            let current = current_action(signal);
-            if !is_ours(&current) {
-                take_over(slot, signal, current);
-            }
-        }
-    });
+    INSTALL.call_once(take_over_from_whoever_owns_them);
     ALT_STACK.with(|stack| {
         if stack.get() != 0 {
             return;
@@ -109,12 +102,7 @@ pub(crate) fn reinstall_after_host_init() {
         // No handler of ours yet: ensure_installed will save what the library installed.
         return;
     }
-    for (slot, &signal) in SIGNALS.iter().enumerate() {
-        let current = current_action(signal);
-        if !is_ours(&current) {
-            take_over(slot, signal, current);
-        }
-    }
+    take_over_from_whoever_owns_them();
     let stack = ALT_STACK.with(Cell::get);
     if stack != 0 {
         // SAFETY: querying the current alternate stack into a zeroed out-parameter.
@@ -139,6 +127,17 @@ fn register_alt_stack(memory: *mut u8) {
     };
     // SAFETY: registering a valid, never-freed buffer as this thread's signal stack.
     unsafe { libc::sigaltstack(&alt, ptr::null_mut()) };
+}
+
+/// Installs our handler for every signal of [`SIGNALS`] whose action is not ours, saving
+/// that action as the one to chain to.
+fn take_over_from_whoever_owns_them() {
+    for (slot, &signal) in SIGNALS.iter().enumerate() {
+        let current = current_action(signal);
+        if !is_ours(&current) {
+            take_over(slot, signal, current);
+        }
+    }
 }
 
 /// The action now in place for `signal`.
@@ -309,10 +308,6 @@ fn default_action(signal: libc::c_int, fault: bool) {
     }
 }
 
-/// The program counter at which the thread was interrupted.
-///
-/// # Safety
-/// `context` is the `ucontext_t` the kernel passed to the handler.
 /// Decides whether a fault at `pc` (accessing `fault`) is a trap of wasm code running on
 /// this thread (in any live instance: calls can cross instances).
 fn classify_fault(signal: libc::c_int, pc: usize, fault: usize) -> Option<enter::Unwind> {
@@ -344,6 +339,10 @@ fn classify_fault(signal: libc::c_int, pc: usize, fault: usize) -> Option<enter:
     None
 }
 
+/// The program counter at which the thread was interrupted.
+///
+/// # Safety
+/// `context` is the `ucontext_t` the kernel passed to the handler.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 unsafe fn program_counter(context: *mut libc::c_void) -> usize {
     // SAFETY: context is the handler's ucontext_t.
