@@ -55,11 +55,7 @@ unsafe extern "C" fn cxa_throw(vmctx: *mut VmCtx, _object: u32, type_info: u32, 
     let memory = caller.memory();
     let name = crate::guest::read_u32(memory, type_info.wrapping_add(4))
         .ok()
-        .and_then(|ptr| {
-            let tail = memory.get(ptr as usize..)?;
-            let end = tail.iter().take(256).position(|&b| b == 0)?;
-            Some(String::from_utf8_lossy(&tail[..end]).into_owned())
-        })
+        .and_then(|ptr| guest_c_string(memory, ptr))
         .unwrap_or_else(|| "unknown type".to_string());
     fatal(&format!(
         "uncaught C++ exception of type `{name}`: the module was built without exception support \

@@ -152,6 +152,20 @@ pub(crate) unsafe fn memory_of(vmctx: *mut u8) -> (*mut u8, usize) {
     }
 }
 
+/// Linear memory as a slice, from its base and accessible size (empty for size 0, where
+/// the base may be anything).
+///
+/// # Safety
+/// `base..base + size` must be mapped read-write and borrowed by nothing else for `'a`.
+#[inline(always)]
+pub(crate) unsafe fn linear_memory<'a>(base: *mut u8, size: usize) -> &'a mut [u8] {
+    if size == 0 {
+        return &mut [];
+    }
+    // SAFETY: per the contract.
+    unsafe { std::slice::from_raw_parts_mut(base, size) }
+}
+
 /// The MPI state of the instance behind `vmctx`, if an MPI call created it and no
 /// user-defined reduction is running (the MPI fast paths' two loads).
 ///
@@ -214,11 +228,7 @@ impl<'a> Caller<'a> {
         // the slice borrows `self`, so no other borrow of memory comes from this Caller.
         unsafe {
             let (base, size) = memory_of(self.vmctx);
-            if size == 0 {
-                &mut []
-            } else {
-                std::slice::from_raw_parts_mut(base, size)
-            }
+            linear_memory(base, size)
         }
     }
 
@@ -268,16 +278,16 @@ impl<'a> Caller<'a> {
     #[cfg(feature = "mpi")]
     pub(crate) fn in_user_op<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
         let host = self.host();
-        // SAFETY: projections onto the counter and the flag alone.
-        let usable = unsafe {
+        // SAFETY: projections onto the counter and the flags alone.
+        unsafe {
             (*host).user_op_depth += 1;
-            std::mem::replace(&mut (*host).mpi_usable, false)
-        };
+            (*host).mpi_usable = false;
+        }
         let result = f(self);
         // SAFETY: as above.
         unsafe {
             (*host).user_op_depth -= 1;
-            (*host).mpi_usable = usable;
+            (*host).mpi_usable = (*host).mpi_created && (*host).user_op_depth == 0;
         }
         result
     }

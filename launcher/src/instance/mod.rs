@@ -108,8 +108,9 @@ impl Drop for VmState {
 /// # Safety
 /// `vmctx` must be the VM context of a live instance.
 unsafe fn state_of(vmctx: *mut u8) -> *mut InstanceState {
-    // SAFETY: per the contract, INSTANCE holds the instance pointer written at instantiation.
-    unsafe { *(vmctx.add(vmctx::INSTANCE as usize) as *const *mut InstanceState) }
+    // SAFETY: per the contract; the INSTANCE slot points at the whole state, whose host half
+    // comes first (`#[repr(C)]`).
+    unsafe { crate::host::host_state_of(vmctx).cast() }
 }
 
 /// The VM half of the instance behind `vmctx`, for builtins.
@@ -142,20 +143,14 @@ impl VmState {
 
     /// The accessible linear memory.
     pub(crate) fn memory_slice(&mut self) -> &mut [u8] {
-        match &self.memory {
-            // SAFETY: the memory's accessible pages are mapped read-write for as long as it
-            // lives (this instance holds it); wasm code and other instances do not run while
-            // the host holds the slice (one thread, wasm suspended).
-            Some(memory) => {
-                let (base, size) = memory.parts();
-                if size == 0 {
-                    return &mut [];
-                }
-                // SAFETY: see above.
-                unsafe { std::slice::from_raw_parts_mut(base, size) }
-            }
-            None => &mut [],
-        }
+        let Some(memory) = &self.memory else {
+            return &mut [];
+        };
+        let (base, size) = memory.parts();
+        // SAFETY: the memory's accessible pages are mapped read-write for as long as it lives
+        // (this instance holds it); wasm code and other instances do not run while the host
+        // holds the slice (one thread, wasm suspended).
+        unsafe { crate::host::linear_memory(base, size) }
     }
 
     /// Grows linear memory by `pages` pages (keeping every sharing VM context's size in
@@ -264,6 +259,12 @@ impl VmState {
         }
     }
 
+    /// Finds `callee` and prepares a call of it with `args`.
+    fn prepare_callee(&self, callee: Callee<'_>, args: &[Val]) -> Result<PreparedCall, Error> {
+        let (funcref, name) = self.resolve(callee)?;
+        self.prepare(funcref, &name, args)
+    }
+
     /// Checks a call of `callee` with `args` against its type and prepares it.
     fn prepare(
         &self,
@@ -352,12 +353,8 @@ impl PreparedCall {
 /// # Safety
 /// `vmctx` must be a live instance's VM context, from a host function wasm called.
 unsafe fn call_guest(vmctx: *mut u8, callee: Callee<'_>, args: &[Val]) -> Result<Vec<Val>, Error> {
-    let prepared = {
-        // SAFETY: per the contract; the borrow ends before wasm runs.
-        let vm = unsafe { vm_state(vmctx) };
-        let (funcref, name) = vm.resolve(callee)?;
-        vm.prepare(funcref, &name, args)?
-    };
+    // SAFETY: per the contract; the borrow ends before wasm runs.
+    let prepared = unsafe { vm_state(vmctx) }.prepare_callee(callee, args)?;
     prepared.run()
 }
 
@@ -457,10 +454,8 @@ impl Instance {
 
     /// Calls the exported function `name` with `args`.
     pub fn call(&mut self, name: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
-        let index = self
-            .export_func(name)
-            .ok_or_else(|| Error::NoSuchExport(name.to_string()))?;
-        self.call_index(index, args)
+        let prepared = self.vm().prepare_callee(Callee::Export(name), args)?;
+        prepared.run()
     }
 
     /// Calls function `index` (imports first) with `args`.

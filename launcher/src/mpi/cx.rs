@@ -174,21 +174,15 @@ impl<'a> Cx<'a> {
 
     /// Linear memory.
     pub fn mem(&mut self) -> &mut [u8] {
-        if self.mem_size == 0 {
-            return &mut [];
-        }
         // SAFETY: per `Cx::new`, the range is mapped read-write and borrowed by nothing else
         // while this borrow of `self` lives.
-        unsafe { std::slice::from_raw_parts_mut(self.mem_base, self.mem_size) }
+        unsafe { crate::host::linear_memory(self.mem_base, self.mem_size) }
     }
 
     /// Linear memory, for reading.
     fn mem_shared(&self) -> &[u8] {
-        if self.mem_size == 0 {
-            return &[];
-        }
         // SAFETY: as in `mem`; shared for as long as this borrow of `self`.
-        unsafe { std::slice::from_raw_parts(self.mem_base, self.mem_size) }
+        unsafe { crate::host::linear_memory(self.mem_base, self.mem_size) }
     }
 
     /// The WASI state.
@@ -210,7 +204,7 @@ impl<'a> Cx<'a> {
     /// The guest error for host error code `rc` (the cold path of [`Cx::check`]).
     #[cold]
     #[inline(never)]
-    fn host_error(&self, rc: c_int) -> MpiError {
+    pub fn host_error(&self, rc: c_int) -> MpiError {
         let mut class = 0;
         let mut text = vec![0u8; 1024];
         let mut len = 0;

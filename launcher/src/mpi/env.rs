@@ -88,14 +88,7 @@ fn after_init(cx: &mut Cx) -> MpiResult<()> {
 /// The MPI family of the host library, from its version string (callable before
 /// `MPI_Init`).
 fn host_family() -> Option<&'static str> {
-    let mut buf = vec![0u8; 8192];
-    let mut len: c_int = 0;
-    // SAFETY: allowed before MPI_Init; the buffer is larger than any host
-    // MPI_MAX_LIBRARY_VERSION_STRING, and len is a valid out-pointer.
-    if unsafe { ffi::MPI_Get_library_version(buf.as_mut_ptr().cast(), &mut len) } != 0 {
-        return None;
-    }
-    let version = String::from_utf8_lossy(&buf[..usize::try_from(len).unwrap_or(0).min(buf.len())]);
+    let version = host_library_version().ok()?;
     if version.contains("Open MPI") {
         Some("Open MPI")
     } else if version.contains("MPICH") {
@@ -293,17 +286,25 @@ fn get_version(cx: &mut Cx, version: u32, subversion: u32) -> MpiResult<()> {
     cx.write_i32(subversion, abi::MPI_SUBVERSION)
 }
 
-fn get_library_version(cx: &mut Cx, version: u32, resultlen: u32) -> MpiResult<()> {
+/// The host MPI library's version string (callable before `MPI_Init`), or its error code.
+fn host_library_version() -> Result<String, c_int> {
     let mut buf = vec![0u8; 16384];
     let mut len = 0;
-    // SAFETY: the buffer is larger than any host MPI_MAX_LIBRARY_VERSION_STRING.
-    cx.check(unsafe { ffi::MPI_Get_library_version(buf.as_mut_ptr().cast(), &mut len) })?;
+    // SAFETY: the buffer is larger than any host MPI_MAX_LIBRARY_VERSION_STRING, and len is
+    // a valid out-pointer.
+    let rc = unsafe { ffi::MPI_Get_library_version(buf.as_mut_ptr().cast(), &mut len) };
+    if rc != 0 {
+        return Err(rc);
+    }
     buf.truncate(usize::try_from(len).unwrap_or(0));
-    let text = format!(
-        "wasmpi {} on {}",
-        wasmpi_abi::VERSION,
-        String::from_utf8_lossy(&buf).trim_end_matches('\0')
-    );
+    Ok(String::from_utf8_lossy(&buf)
+        .trim_end_matches('\0')
+        .to_string())
+}
+
+fn get_library_version(cx: &mut Cx, version: u32, resultlen: u32) -> MpiResult<()> {
+    let host = host_library_version().map_err(|rc| cx.host_error(rc))?;
+    let text = format!("wasmpi {} on {host}", wasmpi_abi::VERSION);
     write_string(
         cx,
         version,
